@@ -1,0 +1,1 @@
+"""The register of insured persons: domain rules and the operational database."""
