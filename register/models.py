@@ -7,7 +7,7 @@ dbt models: ``person``, ``person_version``, ``buffer_request``, ``audit_log``.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -44,7 +44,7 @@ def utcnow() -> dt.datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dt.datetime: DateTime(timezone=True)}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: DateTime(timezone=True)}
 
 
 # --- reference books -------------------------------------------------------
@@ -172,8 +172,9 @@ class PersonRecord:
 
 #: Names of the record attributes, in table order (used by services, extracts, the generator).
 RECORD_FIELDS: tuple[str, ...] = tuple(
-    name for name, value in vars(PersonRecord).items() if not name.startswith("_")
-    and hasattr(value, "column")
+    name
+    for name, value in vars(PersonRecord).items()
+    if not name.startswith("_") and hasattr(value, "column")
 )
 
 
@@ -195,7 +196,7 @@ class Person(PersonRecord, Base):
         back_populates="person", order_by="PersonVersion.change_seq"
     )
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
@@ -274,7 +275,7 @@ class BufferRequest(Base):
     applied_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
 
 
 # --- audit -----------------------------------------------------------------

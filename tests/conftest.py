@@ -30,7 +30,7 @@ def _postgres_unavailable_reason() -> str | None:
             conn.execute(text("select 1"))
         engine.dispose()
         return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         return f"PostgreSQL at {PG_URL} is not reachable: {exc.__class__.__name__}"
 
 

@@ -1,0 +1,1 @@
+"""Exchange with the central segment (ЦС ЕРЗ / ФЕРЗЛ) and its emulator."""

@@ -1,0 +1,1 @@
+"""A stand-in central segment for development, demos and tests."""

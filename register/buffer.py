@@ -1,0 +1,365 @@
+"""The buffer: change requests waiting for the central segment, and applying them.
+
+A change reaches the register only through a buffer request confirmed by the
+central segment (or forced by a ТФОМС operator); applying writes a new person
+version and an audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from register import flk
+from register.audit import audit
+from register.enp import make_enp
+from register.models import RECORD_FIELDS, BufferRequest, Mo, Person, PersonVersion, Smo, utcnow
+from register.names import normalize_name
+from register.records import DATE_FIELDS, normalize_record, parse_record
+from register.roles import AccessDenied, Actor, can_change_person, can_change_persons
+from register.sequences import next_change_seq, next_enp_sequence
+from register.validation import FieldError, ValidationFailed, blocking
+
+# --- states ---------------------------------------------------------------
+
+NEW = "new"
+FORMAT_CHECKED = "format_checked"
+SENT = "sent"
+TRANSPORT_ACCEPTED = "transport_accepted"
+TRANSPORT_ERROR = "transport_error"
+ACCEPTED = "accepted"
+ACCEPTED_WARNINGS = "accepted_warnings"
+REJECTED = "rejected"
+MULTIPLE = "multiple_identification"
+
+STATUS_LABELS: dict[str, str] = {
+    NEW: "Новый",
+    FORMAT_CHECKED: "ФЛК пройден",
+    SENT: "Отправлен в ФЕРЗЛ",
+    TRANSPORT_ACCEPTED: "Принят ФЕРЗЛ (транспорт)",
+    TRANSPORT_ERROR: "Ошибка транспорта",
+    ACCEPTED: "Принят",
+    ACCEPTED_WARNINGS: "Принят с предупреждениями",
+    REJECTED: "Отклонён",
+    MULTIPLE: "Множественная идентификация",
+}
+FINISHED_OK = frozenset({ACCEPTED, ACCEPTED_WARNINGS})
+FINISHED_ERROR = frozenset({REJECTED, TRANSPORT_ERROR})
+FINISHED = FINISHED_OK | FINISHED_ERROR | {MULTIPLE}
+
+BUFFER_TYPES: dict[int, str] = {1: "Страхование ЗЛ", 2: "Военная служба"}
+OPERATION_LABELS: dict[str, str] = {
+    flk.REGISTER: "Постановка на учёт",
+    flk.EDIT: "Изменение данных",
+    flk.CLOSE: "Снятие с учёта",
+}
+
+
+def colour(status: str) -> str:
+    """Screen colour of a request: green finished, red error, yellow multiple, white otherwise."""
+    if status in FINISHED_OK:
+        return "green"
+    if status in FINISHED_ERROR:
+        return "red"
+    if status == MULTIPLE:
+        return "yellow"
+    return "white"
+
+
+class RecordConflict(Exception):
+    """The person changed (or has a request pending) since the operator opened it."""
+
+
+# --- records <-> JSON -------------------------------------------------------
+
+
+def person_record(person: Person) -> dict[str, Any]:
+    return {f: getattr(person, f) for f in RECORD_FIELDS}
+
+
+def record_to_json(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in record.items()}
+
+
+def record_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        k: (dt.date.fromisoformat(v) if k in DATE_FIELDS and isinstance(v, str) else v)
+        for k, v in data.items()
+    }
+
+
+# --- creating requests ------------------------------------------------------
+
+
+def pending_request(session: Session, person_id: int) -> BufferRequest | None:
+    """The person's request that the central segment has not finished yet, if any."""
+    return session.scalar(
+        select(BufferRequest)
+        .where(BufferRequest.person_id == person_id, BufferRequest.status.not_in(FINISHED))
+        .order_by(BufferRequest.id.desc())
+        .limit(1)
+    )
+
+
+def _event_code(operation: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:
+    if operation == flk.REGISTER:
+        return "П01"
+    if operation == flk.CLOSE:
+        return "П02"
+    assert old is not None
+    if new.get("smo_code") != old.get("smo_code"):
+        return "П03"
+    if (new.get("policy_form"), new.get("policy_number")) != (
+        old.get("policy_form"),
+        old.get("policy_number"),
+    ):
+        return "П06"
+    if new.get("working") != old.get("working") and all(
+        new.get(f) == old.get(f) for f in RECORD_FIELDS if f != "working"
+    ):
+        return "П05"
+    return "П04"
+
+
+def _duplicate_errors(
+    session: Session, record: Mapping[str, Any], person_id: int | None
+) -> list[FieldError]:
+    """A registration or edit must not give a person the СНИЛС or ДУЛ of another one."""
+    errors: list[FieldError] = []
+    if record.get("snils"):
+        other = session.scalar(
+            select(Person.enp).where(Person.snils == record["snils"], Person.id != (person_id or 0))
+        )
+        if other:
+            errors.append(
+                FieldError("snils", f"СНИЛС принадлежит другому застрахованному (ЕНП {other})")
+            )
+    if record.get("doc_number") and record.get("doc_type") is not None:
+        other = session.scalar(
+            select(Person.enp).where(
+                Person.doc_type == record["doc_type"],
+                Person.doc_number == record["doc_number"],
+                Person.doc_series == record.get("doc_series"),
+                Person.id != (person_id or 0),
+            )
+        )
+        if other:
+            errors.append(
+                FieldError("doc_number", f"ДУЛ принадлежит другому застрахованному (ЕНП {other})")
+            )
+    return errors
+
+
+def create_request(
+    session: Session,
+    actor: Actor,
+    *,
+    operation: str,
+    raw: Mapping[str, Any],
+    region_code: str,
+    person_id: int | None = None,
+    base_version: int | None = None,
+    today: dt.date | None = None,
+    remote_addr: str | None = None,
+) -> BufferRequest:
+    """Check a proposed change (ФЛК, rights, conflicts) and put it into the buffer.
+
+    Raises ValidationFailed (messages per field), AccessDenied or RecordConflict;
+    in every such case nothing is written.
+    """
+    today = today or dt.date.today()
+    if operation not in flk.OPERATIONS:
+        raise ValueError(f"unknown operation {operation!r}")
+    if not can_change_persons(actor):
+        raise AccessDenied("Ваша роль не позволяет изменять сведения о застрахованных")
+
+    parsed, errors = parse_record(raw)
+    parsed = normalize_record(parsed)
+    old: dict[str, Any] | None = None
+    person: Person | None = None
+    if operation != flk.REGISTER:
+        if person_id is None:
+            raise ValueError("person_id is required for edit and close")
+        # Lock the person row (PostgreSQL) so that two operators cannot both pass the checks.
+        person = session.get(Person, person_id, with_for_update=True)
+        if person is None:
+            raise LookupError(person_id)
+        if not can_change_person(actor, person.smo_code):
+            raise AccessDenied(
+                "Застрахованный относится к другой СМО: изменять его сведения нельзя"
+            )
+        if base_version is not None and base_version != person.version:
+            raise RecordConflict(
+                "Сведения о застрахованном изменены другим пользователем. Откройте запись заново."
+            )
+        waiting = pending_request(session, person.id)
+        if waiting is not None:
+            raise RecordConflict(
+                f"По застрахованному уже есть незавершённый запрос в буфере № {waiting.id}"
+            )
+        old = person_record(person)
+
+    if operation == flk.CLOSE:
+        assert old is not None and person is not None
+        closure = {k: parsed.get(k) for k in ("closure_date", "closure_reason", "death_date")}
+        checked = {
+            **closure,
+            "birth_date": person.birth_date,
+            "insurance_start": person.insurance_start,
+        }
+        errors += flk.check_person(checked, operation=operation, today=today)
+        if old["status"] != "insured":
+            errors.append(FieldError("closure_reason", "Страхование уже прекращено"))
+        proposed = {**old, **closure, "insurance_end": closure["closure_date"]}
+        proposed["status"] = "deceased" if closure["closure_reason"] == "П022" else "closed"
+    else:
+        proposed = {**(old or {}), **parsed}
+        proposed.setdefault("status", "insured")
+        if (
+            actor.role == "smo"
+            and proposed.get("smo_code") != actor.smo_code
+            and operation == flk.REGISTER
+        ):
+            errors.append(FieldError("smo_code", "Оператор СМО регистрирует только в своей СМО"))
+        smo_codes = set(session.scalars(select(Smo.code)))
+        mo_codes = set(session.scalars(select(Mo.code)))
+        errors += flk.check_person(
+            proposed, operation=operation, today=today, smo_codes=smo_codes, mo_codes=mo_codes
+        )
+        if not blocking(errors):
+            errors += _duplicate_errors(session, proposed, person_id)
+    if blocking(errors):
+        raise ValidationFailed(errors)
+
+    if operation == flk.REGISTER:
+        prefix = make_enp(region_code, proposed["birth_date"], proposed["sex"], 0)[:10]
+        proposed["enp"] = make_enp(
+            region_code, proposed["birth_date"], proposed["sex"], next_enp_sequence(session, prefix)
+        )
+    event = _event_code(operation, old, proposed)
+    reason = proposed.get("closure_reason") if operation == flk.CLOSE else None
+    request = BufferRequest(
+        buffer_type=2 if reason == "П025" else 1,
+        operation=operation,
+        event_code=event,
+        person_id=person_id,
+        base_person_version=person.version if person else None,
+        enp=proposed.get("enp"),
+        surname=proposed["surname"],
+        name=proposed["name"],
+        patronymic=proposed.get("patronymic"),
+        birth_date=proposed["birth_date"],
+        proposed=record_to_json({f: proposed.get(f) for f in RECORD_FIELDS}),
+        status=FORMAT_CHECKED,
+        errors=[{"field": w.field, "message": w.message, "warning": True} for w in errors],
+        author_id=actor.id,
+        author_smo=actor.smo_code,
+    )
+    session.add(request)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "buffer_request.create",
+        "buffer_request",
+        request.id,
+        {"operation": operation, "event": event, "person_id": person_id},
+        remote_addr,
+    )
+    return request
+
+
+# --- applying confirmed requests ---------------------------------------------
+
+
+def apply_request(
+    session: Session,
+    request_id: int,
+    *,
+    status: str = ACCEPTED,
+    actor: Actor | None = None,
+    forced: bool = False,
+) -> Person:
+    """Apply a request the central segment confirmed (AA/AE) — or a ТФОМС operator forced.
+
+    Idempotent: a request applied already is returned unchanged.
+    """
+    if status not in FINISHED_OK:
+        raise ValueError(f"only an accepted request is applied, not {status!r}")
+    request = session.get(BufferRequest, request_id, with_for_update=True)
+    if request is None:
+        raise LookupError(request_id)
+    if request.applied_at is not None:
+        assert request.person_id is not None
+        person = session.get(Person, request.person_id)
+        assert person is not None
+        return person
+
+    record = record_from_json(request.proposed)
+    effective = _effective_date(request, record)
+    seq = next_change_seq(session)
+    if request.operation == flk.REGISTER:
+        person = Person(**record, change_seq=seq)
+        session.add(person)
+    else:
+        found = session.get(Person, request.person_id, with_for_update=True)
+        if found is None:
+            raise LookupError(request.person_id)
+        person = found
+        for field in RECORD_FIELDS:
+            setattr(person, field, record.get(field))
+        person.change_seq = seq
+    person.surname_norm = normalize_name(person.surname)
+    person.name_norm = normalize_name(person.name)
+    person.patronymic_norm = normalize_name(person.patronymic)
+    person.updated_at = utcnow()
+    session.flush()
+
+    current = session.scalar(
+        select(PersonVersion)
+        .where(PersonVersion.person_id == person.id, PersonVersion.valid_to.is_(None))
+        .order_by(PersonVersion.change_seq.desc())
+        .limit(1)
+    )
+    if current is not None:
+        effective = max(effective, current.valid_from)
+        current.valid_to = effective
+    session.add(
+        PersonVersion(
+            person_id=person.id,
+            valid_from=effective,
+            valid_to=None,
+            event_code=request.event_code,
+            source="buffer",
+            buffer_request_id=request.id,
+            change_seq=seq,
+            **record,
+        )
+    )
+    request.person_id = person.id
+    request.status = status
+    request.applied_at = utcnow()
+    request.updated_at = request.applied_at
+    audit(
+        session,
+        actor,
+        "person.apply_forced" if forced else "person.apply",
+        "person",
+        person.id,
+        {"buffer_request_id": request.id, "event": request.event_code, "change_seq": seq},
+    )
+    return person
+
+
+def _effective_date(request: BufferRequest, record: Mapping[str, Any]) -> dt.date:
+    """The date the change takes effect in the person's history."""
+    if request.operation == flk.REGISTER and record.get("insurance_start"):
+        return record["insurance_start"]
+    if request.operation == flk.CLOSE and record.get("closure_date"):
+        return record["closure_date"]
+    created = request.created_at
+    return created.date() if created else dt.date.today()

@@ -1,0 +1,61 @@
+"""Roles of the platform's users and what each may do (checked in services and views)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+TFOMS = "tfoms"
+SMO = "smo"
+MO = "mo"
+STATISTICIAN = "statistician"
+ADMIN = "admin"
+
+ROLE_NAMES: dict[str, str] = {
+    TFOMS: "Оператор ТФОМС",
+    SMO: "Оператор СМО",
+    MO: "Оператор МО",
+    STATISTICIAN: "Статистик",
+    ADMIN: "Администратор",
+}
+
+
+class Actor(Protocol):
+    """Whoever acts: a user of the web app, or the system (CLI, Dagster)."""
+
+    id: int | None
+    login: str
+    role: str
+    smo_code: str | None
+    mo_code: str | None
+
+
+class AccessDenied(Exception):
+    """The actor's role does not allow the action; the message is for the user."""
+
+
+def can_view_persons(actor: Actor) -> bool:
+    return actor.role in (TFOMS, SMO, MO)
+
+
+def can_change_persons(actor: Actor) -> bool:
+    return actor.role in (TFOMS, SMO)
+
+
+def can_change_person(actor: Actor, person_smo_code: str | None) -> bool:
+    """An СМО operator changes only the persons insured by their СМО."""
+    if actor.role == TFOMS:
+        return True
+    return actor.role == SMO and actor.smo_code is not None and actor.smo_code == person_smo_code
+
+
+def can_view_snapshots(actor: Actor) -> bool:
+    return actor.role in (TFOMS, STATISTICIAN)
+
+
+def can_manage_users(actor: Actor) -> bool:
+    return actor.role == ADMIN
+
+
+def require(allowed: bool, message: str = "Недостаточно прав для этого действия") -> None:
+    if not allowed:
+        raise AccessDenied(message)

@@ -1,0 +1,213 @@
+"""`rserz` — the platform's command line for people and scripts.
+
+Each command calls the same library functions as the Dagster assets and the
+web app; none holds business rules of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+
+import click
+
+from register.settings import PROJECT_ROOT, Settings, load_settings
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
+    os.environ.setdefault("RSERZ_WAREHOUSE_PATH", str(settings.warehouse_path))
+    return settings
+
+
+@click.group(help="РС ЕРЗ — регистр застрахованных лиц: командная строка платформы.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Создать каталог данных, базу данных (миграции) и справочники.")
+@click.option("--demo-users/--no-demo-users", default=False, help="Создать демо-пользователей.")
+def init(demo_users: bool) -> None:
+    settings = _settings()
+    initialise(settings)
+    if demo_users:
+        _create_demo_users(settings)
+    click.echo(f"Каталог данных: {settings.data_dir}")
+    click.echo(f"База данных: {_safe_url(settings.database_url)}")
+
+
+def initialise(settings: Settings) -> None:
+    """Idempotent set-up of the data directory, the database and the Dagster instance."""
+    from register.db import make_engine, make_session_factory, transaction, upgrade
+    from register.reference import seed_reference_books
+
+    settings.ensure_dirs()
+    dagster_yaml = settings.dagster_home / "dagster.yaml"
+    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", dagster_yaml)
+    upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        seed_reference_books(session)
+    engine.dispose()
+
+
+def _create_demo_users(settings: Settings) -> list[str]:
+    from register.db import make_engine, make_session_factory, transaction
+    from synthetic.users import create_demo_users
+
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        created = create_demo_users(session)
+    engine.dispose()
+    return created
+
+
+@main.command("create-user", help="Создать пользователя (пароль запрашивается).")
+@click.option("--login", required=True)
+@click.option("--full-name", required=True, help="ФИО пользователя.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["tfoms", "smo", "mo", "statistician", "admin"]),
+)
+@click.option("--smo", "smo_code", help="Код СМО (для роли smo).")
+@click.option("--mo", "mo_code", help="Код МО (для роли mo).")
+@click.password_option(help="Пароль (не короче 8 символов).")
+def create_user_cmd(
+    login: str, full_name: str, role: str, smo_code: str | None, mo_code: str | None, password: str
+) -> None:
+    from register.db import make_engine, make_session_factory, transaction
+    from register.users import UserError, create_user
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            create_user(
+                session,
+                login=login,
+                full_name=full_name,
+                role=role,
+                password=password,
+                smo_code=smo_code,
+                mo_code=mo_code,
+            )
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Пользователь {login} создан.")
+
+
+@main.command("generate-region", help="Сгенерировать синтетический регион в пустую базу.")
+@click.option("--persons", default=50_000, show_default=True, help="Число застрахованных.")
+@click.option("--seed", default=1, show_default=True, help="Зерно генератора.")
+@click.option("--workers", default=2, show_default=True, help="Процессов генерации.")
+def generate_region_cmd(persons: int, seed: int, workers: int) -> None:
+    settings = _settings()
+    initialise(settings)
+    summary = generate_demo_region(settings, persons=persons, seed=seed, workers=workers)
+    click.echo(summary)
+
+
+def generate_demo_region(settings: Settings, *, persons: int, seed: int, workers: int) -> str:
+    from synthetic.load import generate_region
+
+    try:
+        summary = generate_region(
+            settings.database_url,
+            persons=persons,
+            seed=seed,
+            region_code=settings.region_code,
+            workers=workers,
+            out_dir=settings.demo_packages_dir,
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _create_demo_users(settings)
+    return str(summary)
+
+
+@main.command(help="Выгрузить изменения регистра в хранилище, построить и опубликовать срез.")
+@click.option(
+    "--date",
+    "snapshot_date",
+    type=click.DateTime(formats=["%Y-%m-%d", "%d.%m.%Y"]),
+    help="Дата среза (1-е число месяца); по умолчанию — 1-е число текущего месяца.",
+)
+def pipeline(snapshot_date: dt.datetime | None) -> None:
+    _settings()
+    from dagster import DagsterInstance
+    from orchestration.materialize_all import materialize_pipeline
+
+    ok = materialize_pipeline(
+        snapshot_date.date() if snapshot_date else None, instance=DagsterInstance.get()
+    )
+    if not ok:
+        raise click.ClickException("Конвейер завершился с ошибкой — см. Dagster UI")
+    click.echo("Срез построен и опубликован.")
+
+
+@main.command("serve-web", help="Запустить веб-приложение (gunicorn).")
+@click.option("--workers", default=2, show_default=True)
+def serve_web(workers: int) -> None:
+    settings = _settings()
+    os.execvp(sys.executable, _web_command(settings, workers))
+
+
+def _web_command(settings: Settings, workers: int = 2) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"{settings.host}:{settings.web_port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--access-logfile",
+        "-",
+        "webapp.wsgi:app",
+    ]
+
+
+@main.command("ferzl-emulator", help="Запустить эмулятор центрального сегмента (ФЕРЗЛ).")
+def ferzl_emulator() -> None:
+    from ferzl.emulator.server import serve
+
+    settings = _settings()
+    serve(settings.host, settings.ferzl_port)
+
+
+@main.command(help="Поднять всю платформу на встроенных настройках с демо-регионом.")
+@click.option("--persons", default=50_000, show_default=True, help="Размер демо-региона.")
+@click.option("--seed", default=1, show_default=True)
+@click.option("--no-start", is_flag=True, help="Только подготовить данные, не запускать процессы.")
+def demo(persons: int, seed: int, no_start: bool) -> None:
+    from rserz.demo import run_demo
+
+    run_demo(_settings(), persons=persons, seed=seed, start=not no_start)
+
+
+@main.command("bench-search", help="Замерить поиск по регистру (p50/p95, мс).")
+@click.option("--repeat", default=200, show_default=True, help="Запросов каждого вида.")
+def bench_search(repeat: int) -> None:
+    from rserz.bench import run_search_benchmark
+
+    for line in run_search_benchmark(_settings().database_url, repeat=repeat):
+        click.echo(line)
+
+
+def _safe_url(url: str) -> str:
+    """The URL without a password, for the console."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+if __name__ == "__main__":
+    main()

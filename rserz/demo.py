@@ -1,0 +1,219 @@
+"""The one-command demo: prepare the data, then run web app, Dagster UI and emulator."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from sqlalchemy import func, select
+
+from register.settings import PROJECT_ROOT, Settings
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    url: str
+    process: subprocess.Popen[bytes] | None = None
+
+
+def run_demo(settings: Settings, *, persons: int, seed: int, start: bool = True) -> None:
+    from rserz.cli import _create_demo_users, generate_demo_region, initialise
+
+    started = time.monotonic()
+    click.echo(f"Каталог данных: {settings.data_dir}")
+    initialise(settings)
+    existing = _count_persons(settings)
+    if existing == 0:
+        click.echo(f"Генерация демо-региона: {persons} застрахованных…")
+        click.echo(generate_demo_region(settings, persons=persons, seed=seed, workers=2))
+    else:
+        click.echo(f"Регистр уже содержит {existing} застрахованных — генерация пропущена.")
+        _create_demo_users(settings)
+    if not _snapshot_published(settings):
+        click.echo("Конвейер Dagster: выгрузка изменений, история, срез, публикация…")
+        _run_pipeline(settings)
+    else:
+        click.echo("Срез текущего месяца уже опубликован.")
+    if not start:
+        return
+    services = _services(settings)
+    try:
+        _start(services, settings)
+        _banner(settings, services, time.monotonic() - started)
+        _supervise(services)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(services)
+
+
+def _count_persons(settings: Settings) -> int:
+    from register.db import make_engine
+    from register.models import Person
+
+    engine = make_engine(settings.database_url)
+    with engine.connect() as conn:
+        count = int(conn.execute(select(func.count()).select_from(Person)).scalar_one())
+    engine.dispose()
+    return count
+
+
+def _snapshot_published(settings: Settings) -> bool:
+    import datetime as dt
+
+    from warehouse.marts import list_snapshots
+
+    first = dt.date.today().replace(day=1)
+    return any(s.snapshot_date == first for s in list_snapshots(settings.marts_dir))
+
+
+def _run_pipeline(settings: Settings) -> None:
+    # In a child process: Dagster's in-process run must not share this process's state.
+    subprocess.run(
+        [sys.executable, "-m", "rserz.cli", "pipeline"],
+        check=True,
+        cwd=PROJECT_ROOT,
+        env=_env(settings),
+    )
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DAGSTER_HOME"] = str(settings.dagster_home)
+    env["RSERZ_DATA_DIR"] = str(settings.data_dir)
+    env["RSERZ_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    env.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    return env
+
+
+def _services(settings: Settings) -> list[Service]:
+    from rserz.cli import _web_command
+
+    host = settings.host
+    return [
+        Service(
+            "ФЕРЗЛ (эмулятор)",
+            [sys.executable, "-m", "rserz.cli", "ferzl-emulator"],
+            f"http://{host}:{settings.ferzl_port}/health",
+        ),
+        Service(
+            "Веб-приложение", _web_command(settings), f"http://{host}:{settings.web_port}/login"
+        ),
+        Service(
+            "Dagster UI",
+            [
+                sys.executable,
+                "-m",
+                "dagster",
+                "dev",
+                "-m",
+                "orchestration.definitions",
+                "-h",
+                host,
+                "-p",
+                str(settings.dagster_port),
+            ],
+            f"http://{host}:{settings.dagster_port}/server_info",
+        ),
+    ]
+
+
+def _start(services: list[Service], settings: Settings) -> None:
+    env = _env(settings)
+    for service in services:
+        log = _log_path(settings, service)
+        with open(log, "ab") as out:
+            service.process = subprocess.Popen(
+                service.command,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us only; we stop the children in order
+            )
+    deadline = time.monotonic() + 180
+    for service in services:
+        while not _answers(service.url):
+            assert service.process is not None
+            if service.process.poll() is not None:
+                raise click.ClickException(
+                    f"{service.name} не запустился — см. {_log_path(settings, service)}"
+                )
+            if time.monotonic() > deadline:
+                raise click.ClickException(f"{service.name} не отвечает по {service.url}")
+            time.sleep(0.5)
+
+
+def _log_path(settings: Settings, service: Service) -> Path:
+    slug = service.command[-1].replace("/", "_").replace(":", "_")
+    return settings.logs_dir / f"{slug}.log"
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status < 500)
+    except Exception:
+        return False
+
+
+def _banner(settings: Settings, services: list[Service], seconds: float) -> None:
+    from synthetic.users import describe_demo_users
+
+    h = settings.host
+    lines = [
+        "",
+        f"Платформа РС ЕРЗ запущена за {seconds:.0f} с.",
+        f"  Веб-приложение:  http://{h}:{settings.web_port}/",
+        f"  Dagster UI:      http://{h}:{settings.dagster_port}/",
+        f"  ФЕРЗЛ (эмулятор): http://{h}:{settings.ferzl_port}/health",
+        "Демо-пользователи (логин / пароль — роль):",
+        *(f"  {line}" for line in describe_demo_users()),
+        f"Журналы процессов: {settings.logs_dir}",
+        "Остановить: Ctrl-C",
+        "",
+    ]
+    click.echo("\n".join(lines))
+
+
+def _supervise(services: list[Service]) -> None:
+    stop = {"now": False}
+
+    def _on_term(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, _on_term)
+    while not stop["now"]:
+        for service in services:
+            assert service.process is not None
+            if service.process.poll() is not None:
+                click.echo(f"{service.name} завершился (код {service.process.returncode}).")
+                return
+        time.sleep(1)
+
+
+def _stop(services: list[Service]) -> None:
+    for service in reversed(services):
+        proc = service.process
+        if proc is None or proc.poll() is not None:
+            continue
+        os.killpg(proc.pid, signal.SIGTERM)
+    for service in reversed(services):
+        proc = service.process
+        if proc is None:
+            continue
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    click.echo("Все процессы остановлены.")
