@@ -196,7 +196,7 @@ class Person(PersonRecord, Base):
         back_populates="person", order_by="PersonVersion.change_seq"
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:
@@ -275,7 +275,7 @@ class BufferRequest(Base):
     applied_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 # --- audit -----------------------------------------------------------------

@@ -70,5 +70,5 @@ def seed_reference_books(session: Session) -> None:
         session.merge(EventCode(code=code, name=name))
     for code, name in CLOSURE_REASONS.items():
         session.merge(ClosureReason(code=code, name=name))
-    for code, doc in DOCUMENT_TYPES.items():
-        session.merge(DocumentTypeRef(code=code, name=doc.name))
+    for doc_code, doc in DOCUMENT_TYPES.items():
+        session.merge(DocumentTypeRef(code=doc_code, name=doc.name))

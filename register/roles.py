@@ -22,11 +22,16 @@ ROLE_NAMES: dict[str, str] = {
 class Actor(Protocol):
     """Whoever acts: a user of the web app, or the system (CLI, Dagster)."""
 
-    id: int | None
-    login: str
-    role: str
-    smo_code: str | None
-    mo_code: str | None
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def login(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def smo_code(self) -> str | None: ...
+    @property
+    def mo_code(self) -> str | None: ...
 
 
 class AccessDenied(Exception):

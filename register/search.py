@@ -68,10 +68,10 @@ def parse_query(raw: dict[str, Any]) -> tuple[PersonQuery, list[FieldError]]:
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     for f in fields(PersonQuery):
-        value = raw.get(f.name)
-        value = value.strip() if isinstance(value, str) else value
-        if value in (None, ""):
+        raw_value = raw.get(f.name)
+        if not isinstance(raw_value, str) or not raw_value.strip():
             continue
+        value: Any = raw_value.strip()
         if f.name in ("birth_date", "insured_on"):
             try:
                 value = parse_date(value)

@@ -42,7 +42,9 @@ def next_change_seq(session: Session) -> int:
     return next_value(
         session,
         PERSON_VERSION,
-        lambda: int(session.scalar(select(func.coalesce(func.max(PersonVersion.change_seq), 0)))),
+        lambda: int(
+            session.scalar(select(func.coalesce(func.max(PersonVersion.change_seq), 0))) or 0
+        ),
     )
 
 

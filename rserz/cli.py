@@ -139,6 +139,7 @@ def generate_demo_region(settings: Settings, *, persons: int, seed: int, workers
 def pipeline(snapshot_date: dt.datetime | None) -> None:
     _settings()
     from dagster import DagsterInstance
+
     from orchestration.materialize_all import materialize_pipeline
 
     ok = materialize_pipeline(

@@ -106,7 +106,9 @@ def _services(settings: Settings) -> list[Service]:
             f"http://{host}:{settings.ferzl_port}/health",
         ),
         Service(
-            "Веб-приложение", _web_command(settings), f"http://{host}:{settings.web_port}/login"
+            "Веб-приложение",
+            _web_command(settings),
+            f"http://{host}:{settings.web_port}/auth/login",
         ),
         Service(
             "Dagster UI",

@@ -1,0 +1,1 @@
+"""Parsers of inbound packages (ФНС, военкомат, ЗАГС): safe XML, schemas, streaming reads."""

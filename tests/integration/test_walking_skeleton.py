@@ -1,0 +1,164 @@
+"""The walking skeleton end to end, through the real processes.
+
+`rserz demo` on a fresh data directory: database, synthetic region, Dagster
+pipeline (extract → dbt → publish), then web app, Dagster UI and FERZL emulator.
+The test logs in as an operator, searches, opens «Срезы» (read from the published
+Parquet), asks the Dagster UI what it materialised, and stops everything with Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+from register.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "demo-rserz"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Browser:
+    """A cookie-keeping HTTP client that fills in the CSRF token of forms."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def post_form(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
+        _, page = self.get(path)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert token, "the form carries a CSRF token"
+        data = urllib.parse.urlencode({**fields, "csrf_token": token.group(1)}).encode()
+        try:
+            with self.opener.open(self.base + path, data=data, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    data = tmp_path_factory.mktemp("platform-data")
+    ports = {"web": _free_port(), "dagster": _free_port(), "ferzl": _free_port()}
+    env = {
+        **os.environ,
+        "RSERZ_DATA_DIR": str(data),
+        "RSERZ_WEB_PORT": str(ports["web"]),
+        "RSERZ_DAGSTER_PORT": str(ports["dagster"]),
+        "RSERZ_FERZL_PORT": str(ports["ferzl"]),
+    }
+    for var in ("DAGSTER_HOME", "RSERZ_DATABASE_URL", "RSERZ_WAREHOUSE_PATH"):
+        env.pop(var, None)
+    log = data / "demo-console.log"
+    out = open(log, "w+")  # noqa: SIM115 - stays open for the life of the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rserz.cli", "demo", "--persons", "3000"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 600
+    while "Остановить: Ctrl-C" not in log.read_text():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("the demo did not come up:\n" + log.read_text()[-5000:])
+        time.sleep(1)
+    yield {"proc": proc, "ports": ports, "data": data, "log": log}
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    out.close()
+
+
+def test_banner_names_urls_and_logins(platform: dict) -> None:
+    text = Path(platform["log"]).read_text()
+    ports = platform["ports"]
+    assert f"http://127.0.0.1:{ports['web']}/" in text
+    assert f"http://127.0.0.1:{ports['dagster']}/" in text
+    for login in ("tfoms", "smo", "mo", "stat", "admin"):
+        assert re.search(rf"^\s+{login}\s+/ {PASSWORD}", text, re.M), login
+
+
+def test_emulator_is_alive(platform: dict) -> None:
+    url = f"http://127.0.0.1:{platform['ports']['ferzl']}/health"
+    with urllib.request.urlopen(url, timeout=10) as r:
+        assert json.loads(r.read())["status"] == "alive"
+
+
+def test_operator_logs_in_searches_and_sees_the_snapshot(platform: dict) -> None:
+    browser = Browser(f"http://127.0.0.1:{platform['ports']['web']}")
+    status, page = browser.post_form("/auth/login", {"login": "tfoms", "password": PASSWORD})
+    assert status == 200 and "РСЕРЗ" in page
+    status, page = browser.get("/rserz")
+    assert status == 200
+    for tile in ("Регистр застрахованных лиц", "Буфер", "Срезы"):
+        assert tile in page
+    # Find one person through the screen by the first letters of the surname.
+    status, page = browser.get("/persons/?surname=%D0%98%D0%92")  # «ИВ»
+    assert status == 200
+    enps = re.findall(r"\b(50\d{14})\b", page)
+    assert enps, "the search shows persons with their ЕНП"
+    status, page = browser.get(f"/persons/?enp={enps[0]}")
+    assert status == 200 and enps[0] in page
+    status, page = browser.get("/snapshots/")
+    first = dt.date.today().replace(day=1)
+    assert status == 200 and first.strftime("%d.%m.%Y") in page
+
+
+def test_dagster_ui_shows_the_materialised_snapshot(platform: dict) -> None:
+    query = """
+    { assetOrError(assetKey: {path: ["published_snapshot_month"]}) {
+        ... on Asset { assetMaterializations(limit: 5) { partition runId } } } }
+    """
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{platform['ports']['dagster']}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        body = json.loads(r.read())
+    materialisations = body["data"]["assetOrError"]["assetMaterializations"]
+    first = dt.date.today().replace(day=1).isoformat()
+    assert any(m["partition"] == first for m in materialisations), body
+
+
+def test_ctrl_c_stops_every_process(platform: dict) -> None:
+    proc: subprocess.Popen = platform["proc"]  # type: ignore[assignment]
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(90) == 0 or proc.returncode in (0, 130)
+    for port in platform["ports"].values():
+        with socket.socket() as s:
+            assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+    assert "Все процессы остановлены." in Path(platform["log"]).read_text()
