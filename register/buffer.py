@@ -20,7 +20,14 @@ from register.enp import make_enp
 from register.models import RECORD_FIELDS, BufferRequest, Mo, Person, PersonVersion, Smo, utcnow
 from register.names import normalize_name
 from register.records import DATE_FIELDS, normalize_record, parse_record
-from register.roles import AccessDenied, Actor, can_change_person, can_change_persons
+from register.roles import (
+    SMO,
+    AccessDenied,
+    Actor,
+    can_change_person,
+    can_change_persons,
+    can_view_buffer,
+)
 from register.sequences import next_change_seq, next_enp_sequence
 from register.validation import FieldError, ValidationFailed, blocking
 
@@ -90,6 +97,35 @@ def record_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
         k: (dt.date.fromisoformat(v) if k in DATE_FIELDS and isinstance(v, str) else v)
         for k, v in data.items()
     }
+
+
+# --- listing ----------------------------------------------------------------
+
+
+def list_requests(
+    session: Session,
+    actor: Actor,
+    *,
+    buffer_type: int,
+    status: str | None = None,
+    hide_finished: bool = False,
+    page: int = 1,
+    page_size: int = 50,
+) -> tuple[list[BufferRequest], bool]:
+    """One page of the buffer the actor may see (newest first) and whether more follow."""
+    if not can_view_buffer(actor):
+        raise AccessDenied("Ваша роль не даёт доступа к буферу")
+    stmt = select(BufferRequest).where(BufferRequest.buffer_type == buffer_type)
+    if actor.role == SMO:
+        stmt = stmt.where(BufferRequest.author_smo == actor.smo_code)
+    if status:
+        stmt = stmt.where(BufferRequest.status == status)
+    if hide_finished:
+        stmt = stmt.where(BufferRequest.status.not_in(FINISHED))
+    stmt = stmt.order_by(BufferRequest.id.desc())
+    stmt = stmt.offset((max(page, 1) - 1) * page_size).limit(page_size + 1)
+    found = list(session.scalars(stmt))
+    return found[:page_size], len(found) > page_size
 
 
 # --- creating requests ------------------------------------------------------

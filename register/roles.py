@@ -53,6 +53,11 @@ def can_change_person(actor: Actor, person_smo_code: str | None) -> bool:
     return actor.role == SMO and actor.smo_code is not None and actor.smo_code == person_smo_code
 
 
+def can_view_buffer(actor: Actor) -> bool:
+    """ТФОМС sees every request; an СМО operator only those of their СМО (see list_requests)."""
+    return actor.role in (TFOMS, SMO)
+
+
 def can_view_snapshots(actor: Actor) -> bool:
     return actor.role in (TFOMS, STATISTICIAN)
 

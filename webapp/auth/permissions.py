@@ -16,10 +16,9 @@ from flask_login import current_user
 
 from register.roles import (
     ROLE_NAMES,
-    SMO,
-    TFOMS,
     Actor,
     can_manage_users,
+    can_view_buffer,
     can_view_persons,
     can_view_snapshots,
 )
@@ -41,8 +40,7 @@ def roles_allowed(predicate: Callable[[Actor], bool]) -> tuple[str, ...]:
 
 PERSONS_ROLES = roles_allowed(can_view_persons)
 SNAPSHOTS_ROLES = roles_allowed(can_view_snapshots)
-# register.roles has no predicate for the buffer yet: ТФОМС sees all requests, СМО its own.
-BUFFER_ROLES: tuple[str, ...] = (TFOMS, SMO)
+BUFFER_ROLES = roles_allowed(can_view_buffer)
 ADMIN_ROLES = roles_allowed(can_manage_users)
 #: The «РСЕРЗ» screen of modes: whoever may use at least one of its modes.
 RSERZ_ROLES = tuple(

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from register.buffer import FINISHED, STATUS_LABELS
+from register.buffer import STATUS_LABELS, list_requests
 from register.models import BufferRequest
-from register.roles import SMO
 from webapp.auth.permissions import BUFFER_ROLES, PERSONS_ROLES, require_role
 from webapp.buffer import bp
 from webapp.buffer.forms import BufferFilterForm, parse_filter
@@ -27,19 +25,15 @@ def requests() -> str:
     rows: list[BufferRequest] = []
     has_next = False
     if not errors:
-        # TODO(register): move to a register service (e.g. register.buffer.list_requests).
-        stmt = select(BufferRequest).where(BufferRequest.buffer_type == buffer_type)
-        if current_user.role == SMO:
-            # An СМО operator sees only the requests of their own СМО.
-            stmt = stmt.where(BufferRequest.author_smo == current_user.smo_code)
-        if status:
-            stmt = stmt.where(BufferRequest.status == status)
-        if hide_finished:
-            stmt = stmt.where(BufferRequest.status.not_in(FINISHED))
-        stmt = stmt.order_by(BufferRequest.id.desc())
-        stmt = stmt.offset((page - 1) * page_size).limit(page_size + 1)
-        found = list(db_session().scalars(stmt))
-        rows, has_next = found[:page_size], len(found) > page_size
+        rows, has_next = list_requests(
+            db_session(),
+            current_user,
+            buffer_type=buffer_type,
+            status=status,
+            hide_finished=hide_finished,
+            page=page,
+            page_size=page_size,
+        )
 
     filter_args = {
         "buffer_type": buffer_type,
