@@ -1,0 +1,1 @@
+"""Dagster code location of the platform: definitions only, thin wrappers over the packages."""

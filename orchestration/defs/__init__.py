@@ -1,0 +1,1 @@
+"""Definitions loaded by ``orchestration.definitions``: one folder per area."""

@@ -1,0 +1,1 @@
+"""Helpers shared by the definitions in ``orchestration.defs``."""
