@@ -112,7 +112,9 @@ def generate_region_cmd(persons: int, seed: int, workers: int) -> None:
 
 
 def generate_demo_region(settings: Settings, *, persons: int, seed: int, workers: int) -> str:
+    """The synthetic region, its package files and the demo users."""
     from synthetic.load import generate_region
+    from synthetic.region_packages import write_region_packages
 
     try:
         summary = generate_region(
@@ -125,8 +127,15 @@ def generate_demo_region(settings: Settings, *, persons: int, seed: int, workers
         )
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
+    packages = write_region_packages(
+        settings.database_url,
+        settings.demo_packages_dir,
+        region_code=settings.region_code,
+        seed=seed,
+    )
     _create_demo_users(settings)
-    return str(summary)
+    files = ", ".join(p.path.name for p in packages)
+    return f"{summary}\nФайлы пакетов ({settings.demo_packages_dir}): {files}"
 
 
 @main.command(help="Выгрузить изменения регистра в хранилище, построить и опубликовать срез.")

@@ -68,11 +68,10 @@ def _count_persons(settings: Settings) -> int:
 
 
 def _snapshot_published(settings: Settings) -> bool:
-    import datetime as dt
-
+    from orchestration.lib.partitions import current_snapshot_date
     from warehouse.marts import list_snapshots
 
-    first = dt.date.today().replace(day=1)
+    first = current_snapshot_date()
     return any(s.snapshot_date == first for s in list_snapshots(settings.marts_dir))
 
 

@@ -1,0 +1,1 @@
+"""Synthetic demo region: persons, users and inbound package files."""
