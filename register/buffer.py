@@ -268,10 +268,15 @@ def create_request(
         )
         if not blocking(errors):
             errors += _duplicate_errors(session, proposed, person_id)
+        if operation == flk.REGISTER and proposed.get("enp") and not blocking(errors):
+            other = session.scalar(select(Person.id).where(Person.enp == proposed["enp"]))
+            if other is not None:
+                errors.append(FieldError("enp", "ЕНП уже есть в регистре"))
     if blocking(errors):
         raise ValidationFailed(errors)
 
-    if operation == flk.REGISTER:
+    if operation == flk.REGISTER and not proposed.get("enp"):
+        # A person who arrives from another region keeps their ЕНП; a new one gets one here.
         prefix = make_enp(region_code, proposed["birth_date"], proposed["sex"], 0)[:10]
         proposed["enp"] = make_enp(
             region_code, proposed["birth_date"], proposed["sex"], next_enp_sequence(session, prefix)

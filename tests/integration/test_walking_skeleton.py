@@ -92,7 +92,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, obj
             proc.kill()
             pytest.fail("the demo did not come up:\n" + log.read_text()[-5000:])
         time.sleep(1)
-    yield {"proc": proc, "ports": ports, "data": data, "log": log}
+    yield {"proc": proc, "ports": ports, "data": data, "log": log, "env": env}
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -162,3 +162,17 @@ def test_ctrl_c_stops_every_process(platform: dict) -> None:
         with socket.socket() as s:
             assert s.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
     assert "Все процессы остановлены." in Path(platform["log"]).read_text()
+
+
+def test_second_run_reuses_what_exists(platform: dict) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rserz.cli", "demo", "--no-start"],
+        cwd=PROJECT_ROOT,
+        env=platform["env"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "генерация пропущена" in result.stdout
+    assert "уже опубликован" in result.stdout

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from register import buffer
 from register.buffer import RecordConflict, apply_request, create_request
 from register.db import transaction
-from register.enp import validate_enp
+from register.enp import make_enp, validate_enp
 from register.models import AuditLog, BufferRequest, Person, PersonVersion
 from register.roles import AccessDenied
 from register.validation import ValidationFailed
@@ -66,6 +66,14 @@ def test_register_creates_request_and_nothing_else(region: sessionmaker[Session]
         )
 
 
+def test_person_from_another_region_keeps_their_enp(region: sessionmaker[Session]) -> None:
+    enp = make_enp("77", dt.date(1979, 2, 3), 2, 12)
+    request_id = _register(region, enp=enp)
+    with region() as s:
+        req = s.get(BufferRequest, request_id)
+        assert req is not None and req.enp == enp
+
+
 def test_two_registrations_with_same_facet_get_different_enp(region: sessionmaker[Session]) -> None:
     first = _register(region)
     second = _register(region, snils="", doc_number="654321", name="Мария")
@@ -85,6 +93,9 @@ def test_two_registrations_with_same_facet_get_different_enp(region: sessionmake
         ("doc_series", "46", "Серия"),
         ("smo_code", "99999", "справочнике"),
         ("insurance_start", "01.01.1970", "до рождения"),
+        ("enp", "5052410834000018", "контрольное число"),
+        ("enp", "5052410834000017", "дате рождения"),
+        ("enp", "50524108", "16"),
     ],
 )
 def test_flk_errors_are_per_field_and_nothing_is_written(
