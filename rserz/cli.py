@@ -198,7 +198,11 @@ def ferzl_emulator() -> None:
 def demo(persons: int, seed: int, no_start: bool) -> None:
     from rserz.demo import run_demo
 
-    run_demo(_settings(), persons=persons, seed=seed, start=not no_start)
+    try:
+        run_demo(_settings(), persons=persons, seed=seed, start=not no_start)
+    except KeyboardInterrupt:
+        click.echo("Прервано.")
+        sys.exit(130)
 
 
 @main.command("bench-search", help="Замерить поиск по регистру (p50/p95, мс).")

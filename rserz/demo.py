@@ -20,8 +20,11 @@ from register.settings import PROJECT_ROOT, Settings
 @dataclass
 class Service:
     name: str
+    log_name: str
     command: list[str]
     url: str
+    # `dagster dev` shuts its webserver, daemon and code servers down on SIGINT.
+    stop_signal: int = signal.SIGTERM
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -29,6 +32,10 @@ def run_demo(settings: Settings, *, persons: int, seed: int, start: bool = True)
     from rserz.cli import _create_demo_users, generate_demo_region, initialise
 
     started = time.monotonic()
+    # Ctrl-C and SIGTERM both end in the `finally` that stops the children, even when
+    # this process was started with SIGINT ignored (as a background job of a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"Каталог данных: {settings.data_dir}")
     initialise(settings)
     existing = _count_persons(settings)
@@ -77,12 +84,19 @@ def _snapshot_published(settings: Settings) -> bool:
 
 def _run_pipeline(settings: Settings) -> None:
     # In a child process: Dagster's in-process run must not share this process's state.
-    subprocess.run(
-        [sys.executable, "-m", "rserz.cli", "pipeline"],
-        check=True,
-        cwd=PROJECT_ROOT,
-        env=_env(settings),
-    )
+    log = settings.logs_dir / "pipeline.log"
+    with open(log, "ab") as out:
+        result = subprocess.run(
+            [sys.executable, "-m", "rserz.cli", "pipeline"],
+            cwd=PROJECT_ROOT,
+            env=_env(settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    if result.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-20:]
+        raise click.ClickException("Конвейер завершился с ошибкой:\n" + "\n".join(tail))
+    click.echo(f"Срез построен и опубликован (журнал: {log}).")
 
 
 def _env(settings: Settings) -> dict[str, str]:
@@ -101,16 +115,19 @@ def _services(settings: Settings) -> list[Service]:
     return [
         Service(
             "ФЕРЗЛ (эмулятор)",
+            "ferzl-emulator",
             [sys.executable, "-m", "rserz.cli", "ferzl-emulator"],
             f"http://{host}:{settings.ferzl_port}/health",
         ),
         Service(
             "Веб-приложение",
+            "webapp",
             _web_command(settings),
             f"http://{host}:{settings.web_port}/auth/login",
         ),
         Service(
             "Dagster UI",
+            "dagster",
             [
                 sys.executable,
                 "-m",
@@ -124,6 +141,7 @@ def _services(settings: Settings) -> list[Service]:
                 str(settings.dagster_port),
             ],
             f"http://{host}:{settings.dagster_port}/server_info",
+            stop_signal=signal.SIGINT,
         ),
     ]
 
@@ -155,8 +173,7 @@ def _start(services: list[Service], settings: Settings) -> None:
 
 
 def _log_path(settings: Settings, service: Service) -> Path:
-    slug = service.command[-1].replace("/", "_").replace(":", "_")
-    return settings.logs_dir / f"{slug}.log"
+    return settings.logs_dir / f"{service.log_name}.log"
 
 
 def _answers(url: str) -> bool:
@@ -186,14 +203,12 @@ def _banner(settings: Settings, services: list[Service], seconds: float) -> None
     click.echo("\n".join(lines))
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _supervise(services: list[Service]) -> None:
-    stop = {"now": False}
-
-    def _on_term(*_: object) -> None:
-        stop["now"] = True
-
-    signal.signal(signal.SIGTERM, _on_term)
-    while not stop["now"]:
+    while True:
         for service in services:
             assert service.process is not None
             if service.process.poll() is not None:
@@ -207,7 +222,7 @@ def _stop(services: list[Service]) -> None:
         proc = service.process
         if proc is None or proc.poll() is not None:
             continue
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, service.stop_signal)
     for service in reversed(services):
         proc = service.process
         if proc is None:
