@@ -12,14 +12,14 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from register.enp import make_enp
-from register.models import RECORD_FIELDS, BufferRequest, Mo, Person, PersonVersion, Smo
-from register.names import normalize_name
+from register.models import RECORD_FIELDS, BufferRequest, Person, PersonVersion
 from register.passwords import hash_password
-from register.reference import seed_reference_books
 from register.roles import ADMIN, MO, SMO, STATISTICIAN, TFOMS
 from register.sequences import next_change_seq
 from register.snils import make_snils
 from register.users import create_user
+from tests.factories import add_person
+from tests.factories import seed_region as seed_reference_region
 
 PASSWORD = "Пароль-для-тестов-1"
 
@@ -50,57 +50,6 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def add_person(session: Session, **overrides: Any) -> Person:
-    """A person with one version (the initial load); ЕНП, СНИЛС and ДУЛ unique per call."""
-    seq = next_change_seq(session)
-    birth = overrides.get("birth_date", dt.date(1985, 7, 15))
-    sex = overrides.get("sex", 1)
-    record: dict[str, Any] = {f: None for f in RECORD_FIELDS}
-    record.update(
-        enp=make_enp("50", birth, sex, seq),
-        surname="ИВАНОВ",
-        name="ИВАН",
-        patronymic="ИВАНОВИЧ",
-        sex=sex,
-        birth_date=birth,
-        birth_date_reliability=1,
-        citizenship="RUS",
-        person_category=1,
-        snils=make_snils(f"{200000000 + seq * 7919:09d}"),
-        doc_type=14,
-        doc_series="45 12",
-        doc_number=f"{100000 + seq:06d}",
-        homeless=False,
-        smo_code="50001",
-        insurance_start=dt.date(2011, 5, 1),
-        policy_form="Э",
-        mo_code="500001",
-        status="insured",
-    )
-    record.update(overrides)
-    person = Person(
-        **record,
-        surname_norm=normalize_name(record["surname"]),
-        name_norm=normalize_name(record["name"]),
-        patronymic_norm=normalize_name(record["patronymic"]),
-        version=1,
-        change_seq=seq,
-    )
-    session.add(person)
-    session.flush()
-    session.add(
-        PersonVersion(
-            person_id=person.id,
-            valid_from=record["insurance_start"] or birth,
-            source="initial_load",
-            change_seq=seq,
-            **record,
-        )
-    )
-    session.flush()
-    return person
-
-
 def add_request(session: Session, person: Person | None = None, **overrides: Any) -> BufferRequest:
     """A buffer request (by default: an edit of ``person`` by СМО 50001, not finished)."""
     values: dict[str, Any] = {
@@ -127,38 +76,7 @@ def add_request(session: Session, person: Person | None = None, **overrides: Any
 
 def seed_region(session: Session) -> dict[str, int]:
     """Reference books, two СМО, two МО, a user of every role and a few persons."""
-    seed_reference_books(session)
-    session.add_all(
-        [
-            Smo(
-                code="50001",
-                ogrn="1027700001234",
-                name="АО «СК Альфа-Мед»",
-                short_name="Альфа-Мед",
-                date_begin=dt.date(2010, 1, 1),
-            ),
-            Smo(
-                code="50002",
-                ogrn="1027700005678",
-                name="ООО «СК Бета-Полис»",
-                short_name="Бета-Полис",
-                date_begin=dt.date(2010, 1, 1),
-            ),
-            Mo(
-                code="500001",
-                name="ГБУЗ МО «Химкинская больница»",
-                short_name="Химкинская",
-                okato="46483000000",
-            ),
-            Mo(
-                code="500002",
-                name="ГБУЗ МО «Подольская поликлиника»",
-                short_name="Подольская",
-                okato="46460000000",
-            ),
-        ]
-    )
-    session.flush()
+    seed_reference_region(session)
     for login, attrs in USERS.items():
         user = create_user(session, login=login, password=None, **attrs)
         user.password_hash = _password_hash()
