@@ -404,3 +404,16 @@ def _effective_date(request: BufferRequest, record: Mapping[str, Any]) -> dt.dat
         return record["closure_date"]
     created = request.created_at
     return created.date() if created else dt.date.today()
+
+
+def pending_person_ids(session: Session, person_ids: list[int]) -> set[int]:
+    """Which of these persons have a request the central segment has not finished yet."""
+    if not person_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(BufferRequest.person_id).where(
+                BufferRequest.person_id.in_(person_ids), BufferRequest.status.not_in(FINISHED)
+            )
+        )
+    )
