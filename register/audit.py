@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from register.models import AuditLog
@@ -31,3 +34,64 @@ def audit(
             remote_addr=remote_addr,
         )
     )
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    user_login: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+ACTION_LABELS: dict[str, str] = {
+    "login": "Вход по паролю",
+    "login_cert": "Вход по ЭП",
+    "login_failed": "Неудачный вход",
+    "login_cert_failed": "Неудачный вход по ЭП",
+    "login_locked": "Вход в заблокированную учётную запись",
+    "logout": "Выход",
+    "person.view": "Просмотр карточки ЗЛ",
+    "person.apply": "Изменение регистра (подтверждено ФЕРЗЛ)",
+    "person.apply_forced": "Изменение регистра (принудительно)",
+    "buffer_request.create": "Создание запроса в буфере",
+    "buffer_request.resend": "Повторная отправка запроса",
+    "buffer_request.delete": "Удаление запроса",
+    "buffer_request.force_send": "Принудительная отправка запроса",
+    "snapshot.view": "Просмотр среза",
+    "user.update": "Изменение пользователя",
+    "user.set_password": "Смена пароля пользователя",
+    "user.bind_certificate": "Привязка сертификата",
+    "user.create": "Создание пользователя",
+}
+
+
+def search_audit(
+    session: Session, actor: Actor, query: AuditQuery, *, page: int = 1, page_size: int = 100
+) -> tuple[list[AuditLog], bool]:
+    """One page of the audit log, newest first (ТФОМС only)."""
+    from register.roles import AccessDenied, can_review_audit
+
+    if not can_review_audit(actor):
+        raise AccessDenied("Журнал аудита доступен оператору ТФОМС")
+    stmt = select(AuditLog)
+    if query.user_login:
+        stmt = stmt.where(AuditLog.user_login == query.user_login.strip().lower())
+    if query.action:
+        stmt = stmt.where(AuditLog.action == query.action)
+    if query.object_type:
+        stmt = stmt.where(AuditLog.object_type == query.object_type)
+    if query.object_id:
+        stmt = stmt.where(AuditLog.object_id == query.object_id)
+    if query.date_from:
+        stmt = stmt.where(
+            AuditLog.at >= dt.datetime.combine(query.date_from, dt.time(), tzinfo=dt.UTC)
+        )
+    if query.date_to:
+        end = dt.datetime.combine(query.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+        stmt = stmt.where(AuditLog.at < end)
+    stmt = stmt.order_by(AuditLog.id.desc()).offset((max(page, 1) - 1) * page_size)
+    found = list(session.scalars(stmt.limit(page_size + 1)))
+    return found[:page_size], len(found) > page_size

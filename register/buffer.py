@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -16,12 +17,22 @@ from sqlalchemy.orm import Session
 
 from register import flk
 from register.audit import audit
-from register.enp import make_enp
-from register.models import RECORD_FIELDS, BufferRequest, Mo, Person, PersonVersion, Smo, utcnow
+from register.enp import make_enp, validate_enp
+from register.models import (
+    RECORD_FIELDS,
+    BufferRequest,
+    Mo,
+    Person,
+    PersonVersion,
+    Smo,
+    User,
+    utcnow,
+)
 from register.names import normalize_name
 from register.records import DATE_FIELDS, normalize_record, parse_record
 from register.roles import (
     SMO,
+    TFOMS,
     AccessDenied,
     Actor,
     can_change_person,
@@ -102,30 +113,82 @@ def record_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
 # --- listing ----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BufferQuery:
+    """Filters of the «Буфер» screen; the buffer type is required."""
+
+    buffer_type: int
+    status: str | None = None
+    hide_finished: bool = False
+    created_from: dt.date | None = None
+    created_to: dt.date | None = None
+    author_login: str | None = None
+    surname: str | None = None
+    person_id: int | None = None
+    request_id: int | None = None
+
+
 def list_requests(
     session: Session,
     actor: Actor,
+    query: BufferQuery,
     *,
-    buffer_type: int,
-    status: str | None = None,
-    hide_finished: bool = False,
     page: int = 1,
     page_size: int = 50,
 ) -> tuple[list[BufferRequest], bool]:
-    """One page of the buffer the actor may see (newest first) and whether more follow."""
+    """One page of the buffer the actor may see (newest first) and whether more follow.
+
+    ТФОМС sees every request, an СМО operator only those of their СМО.
+    """
     if not can_view_buffer(actor):
         raise AccessDenied("Ваша роль не даёт доступа к буферу")
-    stmt = select(BufferRequest).where(BufferRequest.buffer_type == buffer_type)
+    stmt = select(BufferRequest).where(BufferRequest.buffer_type == query.buffer_type)
     if actor.role == SMO:
         stmt = stmt.where(BufferRequest.author_smo == actor.smo_code)
-    if status:
-        stmt = stmt.where(BufferRequest.status == status)
-    if hide_finished:
-        stmt = stmt.where(BufferRequest.status.not_in(FINISHED))
+    if query.status:
+        stmt = stmt.where(BufferRequest.status == query.status)
+    if query.hide_finished:
+        stmt = stmt.where(BufferRequest.status.not_in(FINISHED_OK))
+    if query.created_from:
+        stmt = stmt.where(BufferRequest.created_at >= _day_start(query.created_from))
+    if query.created_to:
+        stmt = stmt.where(
+            BufferRequest.created_at < _day_start(query.created_to + dt.timedelta(days=1))
+        )
+    if query.author_login:
+        author_ids = select(User.id).where(User.login == query.author_login.strip().lower())
+        stmt = stmt.where(BufferRequest.author_id.in_(author_ids))
+    if query.surname and normalize_name(query.surname):
+        prefix = normalize_name(query.surname)
+        stmt = stmt.where(
+            BufferRequest.surname_norm >= prefix, BufferRequest.surname_norm < prefix + "\uffff"
+        )
+    if query.person_id:
+        stmt = stmt.where(BufferRequest.person_id == query.person_id)
+    if query.request_id:
+        stmt = stmt.where(BufferRequest.id == query.request_id)
     stmt = stmt.order_by(BufferRequest.id.desc())
     stmt = stmt.offset((max(page, 1) - 1) * page_size).limit(page_size + 1)
     found = list(session.scalars(stmt))
     return found[:page_size], len(found) > page_size
+
+
+def get_request(session: Session, actor: Actor, request_id: int) -> BufferRequest | None:
+    """One request, if the actor may see it (None otherwise: a tampered id learns nothing)."""
+    if not can_view_buffer(actor):
+        raise AccessDenied("Ваша роль не даёт доступа к буферу")
+    request = session.get(BufferRequest, request_id)
+    if request is None or not _may_see(actor, request):
+        return None
+    return request
+
+
+def _may_see(actor: Actor, request: BufferRequest) -> bool:
+    return actor.role == TFOMS or (actor.role == SMO and request.author_smo == actor.smo_code)
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 # --- creating requests ------------------------------------------------------
@@ -190,6 +253,79 @@ def _duplicate_errors(
     return errors
 
 
+def _lock_person_for_change(session: Session, actor: Actor, person_id: int) -> Person:
+    """The person row, locked (PostgreSQL) so that two operators cannot both pass the checks."""
+    person = session.get(Person, person_id, with_for_update=True)
+    if person is None:
+        raise LookupError(person_id)
+    if not can_change_person(actor, person.smo_code):
+        raise AccessDenied("Застрахованный относится к другой СМО: изменять его сведения нельзя")
+    return person
+
+
+def _checked_proposal(
+    session: Session,
+    actor: Actor,
+    operation: str,
+    raw: Mapping[str, Any],
+    person: Person | None,
+    today: dt.date,
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """The proposed record after the ФЛК; raises ValidationFailed, returns the warnings."""
+    parsed, errors = parse_record(raw)
+    parsed = normalize_record(parsed)
+    old = person_record(person) if person else None
+    if operation == flk.CLOSE:
+        assert old is not None and person is not None
+        closure = {k: parsed.get(k) for k in ("closure_date", "closure_reason", "death_date")}
+        checked = {
+            **closure,
+            "birth_date": person.birth_date,
+            "insurance_start": person.insurance_start,
+        }
+        errors += flk.check_person(checked, operation=operation, today=today)
+        if old["status"] != "insured":
+            errors.append(FieldError("closure_reason", "Страхование уже прекращено"))
+        proposed = {**old, **closure, "insurance_end": closure["closure_date"]}
+        proposed["status"] = "deceased" if closure["closure_reason"] == "П022" else "closed"
+    else:
+        proposed = {**(old or {}), **parsed}
+        proposed.setdefault("status", "insured")
+        if (
+            actor.role == SMO
+            and proposed.get("smo_code") != actor.smo_code
+            and operation == flk.REGISTER
+        ):
+            errors.append(FieldError("smo_code", "Оператор СМО регистрирует только в своей СМО"))
+        smo_codes = set(session.scalars(select(Smo.code)))
+        mo_codes = set(session.scalars(select(Mo.code)))
+        errors += flk.check_person(
+            proposed, operation=operation, today=today, smo_codes=smo_codes, mo_codes=mo_codes
+        )
+        person_id = person.id if person else None
+        if not blocking(errors):
+            errors += _duplicate_errors(session, proposed, person_id)
+        if operation == flk.REGISTER and proposed.get("enp") and not blocking(errors):
+            other = session.scalar(select(Person.id).where(Person.enp == proposed["enp"]))
+            if other is not None:
+                errors.append(FieldError("enp", "ЕНП уже есть в регистре"))
+    if blocking(errors):
+        raise ValidationFailed(errors)
+    return proposed, [e for e in errors if e.warning]
+
+
+def _new_enp(session: Session, region_code: str, record: Mapping[str, Any]) -> str:
+    """A new ЕНП for a person first registered here (a person from another region keeps theirs)."""
+    prefix = make_enp(region_code, record["birth_date"], record["sex"], 0)[:10]
+    return make_enp(
+        region_code, record["birth_date"], record["sex"], next_enp_sequence(session, prefix)
+    )
+
+
+def _warnings_json(warnings: list[FieldError]) -> list[dict[str, Any]]:
+    return [{"field": w.field, "message": w.message, "warning": True} for w in warnings]
+
+
 def create_request(
     session: Session,
     actor: Actor,
@@ -213,21 +349,11 @@ def create_request(
     if not can_change_persons(actor):
         raise AccessDenied("Ваша роль не позволяет изменять сведения о застрахованных")
 
-    parsed, errors = parse_record(raw)
-    parsed = normalize_record(parsed)
-    old: dict[str, Any] | None = None
     person: Person | None = None
     if operation != flk.REGISTER:
         if person_id is None:
             raise ValueError("person_id is required for edit and close")
-        # Lock the person row (PostgreSQL) so that two operators cannot both pass the checks.
-        person = session.get(Person, person_id, with_for_update=True)
-        if person is None:
-            raise LookupError(person_id)
-        if not can_change_person(actor, person.smo_code):
-            raise AccessDenied(
-                "Застрахованный относится к другой СМО: изменять его сведения нельзя"
-            )
+        person = _lock_person_for_change(session, actor, person_id)
         if base_version is not None and base_version != person.version:
             raise RecordConflict(
                 "Сведения о застрахованном изменены другим пользователем. Откройте запись заново."
@@ -237,50 +363,10 @@ def create_request(
             raise RecordConflict(
                 f"По застрахованному уже есть незавершённый запрос в буфере № {waiting.id}"
             )
-        old = person_record(person)
-
-    if operation == flk.CLOSE:
-        assert old is not None and person is not None
-        closure = {k: parsed.get(k) for k in ("closure_date", "closure_reason", "death_date")}
-        checked = {
-            **closure,
-            "birth_date": person.birth_date,
-            "insurance_start": person.insurance_start,
-        }
-        errors += flk.check_person(checked, operation=operation, today=today)
-        if old["status"] != "insured":
-            errors.append(FieldError("closure_reason", "Страхование уже прекращено"))
-        proposed = {**old, **closure, "insurance_end": closure["closure_date"]}
-        proposed["status"] = "deceased" if closure["closure_reason"] == "П022" else "closed"
-    else:
-        proposed = {**(old or {}), **parsed}
-        proposed.setdefault("status", "insured")
-        if (
-            actor.role == "smo"
-            and proposed.get("smo_code") != actor.smo_code
-            and operation == flk.REGISTER
-        ):
-            errors.append(FieldError("smo_code", "Оператор СМО регистрирует только в своей СМО"))
-        smo_codes = set(session.scalars(select(Smo.code)))
-        mo_codes = set(session.scalars(select(Mo.code)))
-        errors += flk.check_person(
-            proposed, operation=operation, today=today, smo_codes=smo_codes, mo_codes=mo_codes
-        )
-        if not blocking(errors):
-            errors += _duplicate_errors(session, proposed, person_id)
-        if operation == flk.REGISTER and proposed.get("enp") and not blocking(errors):
-            other = session.scalar(select(Person.id).where(Person.enp == proposed["enp"]))
-            if other is not None:
-                errors.append(FieldError("enp", "ЕНП уже есть в регистре"))
-    if blocking(errors):
-        raise ValidationFailed(errors)
-
+    old = person_record(person) if person else None
+    proposed, warnings = _checked_proposal(session, actor, operation, raw, person, today)
     if operation == flk.REGISTER and not proposed.get("enp"):
-        # A person who arrives from another region keeps their ЕНП; a new one gets one here.
-        prefix = make_enp(region_code, proposed["birth_date"], proposed["sex"], 0)[:10]
-        proposed["enp"] = make_enp(
-            region_code, proposed["birth_date"], proposed["sex"], next_enp_sequence(session, prefix)
-        )
+        proposed["enp"] = _new_enp(session, region_code, proposed)
     event = _event_code(operation, old, proposed)
     reason = proposed.get("closure_reason") if operation == flk.CLOSE else None
     request = BufferRequest(
@@ -291,12 +377,13 @@ def create_request(
         base_person_version=person.version if person else None,
         enp=proposed.get("enp"),
         surname=proposed["surname"],
+        surname_norm=normalize_name(proposed["surname"]),
         name=proposed["name"],
         patronymic=proposed.get("patronymic"),
         birth_date=proposed["birth_date"],
         proposed=record_to_json({f: proposed.get(f) for f in RECORD_FIELDS}),
         status=FORMAT_CHECKED,
-        errors=[{"field": w.field, "message": w.message, "warning": True} for w in errors],
+        errors=_warnings_json(warnings),
         author_id=actor.id,
         author_smo=actor.smo_code,
     )
@@ -311,6 +398,142 @@ def create_request(
         {"operation": operation, "event": event, "person_id": person_id},
         remote_addr,
     )
+    return request
+
+
+# --- operator actions on requests -------------------------------------------------
+
+RESENDABLE = FINISHED_ERROR | {MULTIPLE}
+
+
+def _request_for_action(
+    session: Session, actor: Actor, request_id: int, version: int | None
+) -> BufferRequest:
+    request = session.get(BufferRequest, request_id, with_for_update=True)
+    if request is None or not _may_see(actor, request):
+        raise LookupError(request_id)
+    if version is not None and version != request.version:
+        raise RecordConflict("Запрос изменён другим пользователем. Откройте его заново.")
+    return request
+
+
+def resend_request(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    *,
+    raw: Mapping[str, Any],
+    region_code: str,
+    version: int | None = None,
+    today: dt.date | None = None,
+    remote_addr: str | None = None,
+) -> BufferRequest:
+    """Correct a request that finished with an error and queue it again (ФЛК re-run)."""
+    today = today or dt.date.today()
+    if not can_change_persons(actor):
+        raise AccessDenied("Ваша роль не позволяет изменять сведения о застрахованных")
+    request = _request_for_action(session, actor, request_id, version)
+    if request.status not in RESENDABLE:
+        raise RecordConflict("Повторно отправить можно только запрос, завершённый с ошибкой")
+    person = (
+        _lock_person_for_change(session, actor, request.person_id)
+        if request.person_id is not None
+        else None
+    )
+    if request.operation == flk.REGISTER:
+        # A registration is corrected over what it proposed, not over an empty form. A ЕНП
+        # this region assigned is re-derived (the birth date or sex may be what was wrong);
+        # one brought from another region stays and must agree with the data.
+        earlier = record_from_json(request.proposed)
+        if str(earlier.get("enp") or "").startswith(region_code) and "enp" not in raw:
+            earlier.pop("enp", None)
+        raw = {**earlier, **raw}
+    proposed, warnings = _checked_proposal(session, actor, request.operation, raw, person, today)
+    if request.operation == flk.REGISTER and not proposed.get("enp"):
+        assigned = request.enp
+        fits = assigned and not validate_enp(
+            assigned, birth_date=proposed["birth_date"], sex=proposed["sex"]
+        )
+        proposed["enp"] = assigned if fits else _new_enp(session, region_code, proposed)
+    old = person_record(person) if person else None
+    request.event_code = _event_code(request.operation, old, proposed)
+    request.base_person_version = person.version if person else None
+    request.enp = proposed.get("enp")
+    request.surname = proposed["surname"]
+    request.surname_norm = normalize_name(proposed["surname"])
+    request.name = proposed["name"]
+    request.patronymic = proposed.get("patronymic")
+    request.birth_date = proposed["birth_date"]
+    request.proposed = record_to_json({f: proposed.get(f) for f in RECORD_FIELDS})
+    request.status = FORMAT_CHECKED
+    request.errors = _warnings_json(warnings)
+    request.message_id = None
+    request.batch_id = None
+    request.sent_at = request.answered_at = request.forced_at = None
+    request.updated_at = utcnow()
+    audit(session, actor, "buffer_request.resend", "buffer_request", request.id, None, remote_addr)
+    session.flush()
+    return request
+
+
+def delete_request(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    *,
+    version: int | None = None,
+    remote_addr: str | None = None,
+) -> None:
+    """Delete a request for good (ТФОМС only); the audit row keeps what it was."""
+    if actor.role != TFOMS:
+        raise AccessDenied("Удалять запросы может только оператор ТФОМС")
+    request = _request_for_action(session, actor, request_id, version)
+    if request.applied_at is not None:
+        raise RecordConflict("Запрос уже применён к регистру: удалить его нельзя")
+    snapshot = {
+        "status": request.status,
+        "operation": request.operation,
+        "event": request.event_code,
+        "person_id": request.person_id,
+        "enp": request.enp,
+        "author_id": request.author_id,
+        "message_id": request.message_id,
+        "proposed": request.proposed,
+    }
+    audit(
+        session, actor, "buffer_request.delete", "buffer_request", request.id, snapshot, remote_addr
+    )
+    session.delete(request)
+    session.flush()
+
+
+SENDABLE = frozenset({NEW, FORMAT_CHECKED, TRANSPORT_ERROR})
+
+
+def force_send(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    *,
+    version: int | None = None,
+    remote_addr: str | None = None,
+) -> BufferRequest:
+    """Mark a request to be sent to ФЕРЗЛ at once (ТФОМС only, audited)."""
+    if actor.role != TFOMS:
+        raise AccessDenied("Принудительная отправка доступна только оператору ТФОМС")
+    request = _request_for_action(session, actor, request_id, version)
+    if request.status not in SENDABLE:
+        raise RecordConflict(
+            f"Запрос в состоянии «{STATUS_LABELS[request.status]}» отправить нельзя"
+        )
+    if request.status == TRANSPORT_ERROR:
+        request.status = FORMAT_CHECKED
+    request.forced_at = utcnow()
+    request.updated_at = request.forced_at
+    audit(
+        session, actor, "buffer_request.force_send", "buffer_request", request.id, None, remote_addr
+    )
+    session.flush()
     return request
 
 

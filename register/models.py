@@ -258,6 +258,7 @@ class BufferRequest(Base):
     base_person_version: Mapped[int | None] = mapped_column(Integer)
     enp: Mapped[str | None] = mapped_column(String(16))
     surname: Mapped[str] = mapped_column(String(40))
+    surname_norm: Mapped[str] = mapped_column(SearchText, default="", index=True)
     name: Mapped[str] = mapped_column(String(40))
     patronymic: Mapped[str | None] = mapped_column(String(40))
     birth_date: Mapped[dt.date] = mapped_column(Date)
@@ -273,6 +274,8 @@ class BufferRequest(Base):
     sent_at: Mapped[dt.datetime | None]
     answered_at: Mapped[dt.datetime | None]
     applied_at: Mapped[dt.datetime | None]
+    # Set by a ТФОМС operator's «принудительная отправка»: the sender takes it at once.
+    forced_at: Mapped[dt.datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012

@@ -12,7 +12,7 @@ from register.audit import audit
 from register.models import User, utcnow
 from register.passwords import hash_password, verify_password
 from register.roles import MO as MO_ROLE
-from register.roles import ROLE_NAMES, SMO
+from register.roles import ROLE_NAMES, SMO, AccessDenied, Actor, can_manage_users
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -99,3 +99,116 @@ def authenticate(
     user.last_login_at = now
     audit(session, user, "login", "user", user.id, remote_addr=remote_addr)
     return LoginResult(user)
+
+
+def _admin_user(session: Session, admin: Actor, user_id: int) -> User:
+    if not can_manage_users(admin):
+        raise AccessDenied("Управлять пользователями может только администратор")
+    user = session.get(User, user_id)
+    if user is None:
+        raise LookupError(user_id)
+    return user
+
+
+def list_users(session: Session, admin: Actor) -> list[User]:
+    if not can_manage_users(admin):
+        raise AccessDenied("Управлять пользователями может только администратор")
+    return list(session.scalars(select(User).order_by(User.login)))
+
+
+def update_user(
+    session: Session,
+    admin: Actor,
+    user_id: int,
+    *,
+    full_name: str,
+    role: str,
+    smo_code: str | None,
+    mo_code: str | None,
+    is_active: bool,
+    remote_addr: str | None = None,
+) -> User:
+    """Change a user's name, role, СМО/МО binding or activity (administrator, audited)."""
+    user = _admin_user(session, admin, user_id)
+    if role not in ROLE_NAMES:
+        raise UserError(f"Неизвестная роль: {role}")
+    if role == SMO and not smo_code:
+        raise UserError("Для оператора СМО нужно указать СМО")
+    if role == MO_ROLE and not mo_code:
+        raise UserError("Для оператора МО нужно указать МО")
+    if not full_name.strip():
+        raise UserError("Не указано ФИО пользователя")
+    before = {"role": user.role, "smo": user.smo_code, "mo": user.mo_code, "active": user.is_active}
+    user.full_name = full_name.strip()
+    user.role = role
+    user.smo_code = smo_code if role == SMO else None
+    user.mo_code = mo_code if role == MO_ROLE else None
+    user.is_active = is_active
+    after = {"role": user.role, "smo": user.smo_code, "mo": user.mo_code, "active": user.is_active}
+    audit(
+        session,
+        admin,
+        "user.update",
+        "user",
+        user.id,
+        {"before": before, "after": after},
+        remote_addr,
+    )
+    return user
+
+
+def set_password(
+    session: Session, admin: Actor, user_id: int, password: str, *, remote_addr: str | None = None
+) -> None:
+    """Set a new password and lift a lockout (administrator, audited)."""
+    user = _admin_user(session, admin, user_id)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов")
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    audit(session, admin, "user.set_password", "user", user.id, None, remote_addr)
+
+
+def bind_certificate(
+    session: Session,
+    admin: Actor,
+    user_id: int,
+    *,
+    thumbprint: str | None,
+    snils: str | None,
+    enabled: bool,
+    remote_addr: str | None = None,
+) -> User:
+    """Bind a certificate (thumbprint and/or СНИЛС of its subject) and enable ЭП login."""
+    from register.certificates import normalize_thumbprint
+    from register.snils import normalize_snils, validate_snils
+
+    user = _admin_user(session, admin, user_id)
+    print_ = normalize_thumbprint(thumbprint) if thumbprint else None
+    if thumbprint and not print_:
+        raise UserError("Отпечаток сертификата — 40 или 64 шестнадцатеричных символа")
+    cert_snils = normalize_snils(snils) if snils else None
+    if cert_snils and [e for e in validate_snils(cert_snils) if not e.warning]:
+        raise UserError("Неверный СНИЛС владельца сертификата")
+    if enabled and not (print_ or cert_snils):
+        raise UserError("Чтобы разрешить вход по ЭП, укажите отпечаток сертификата или СНИЛС")
+    if print_:
+        other = session.scalar(
+            select(User.login).where(User.cert_thumbprint == print_, User.id != user.id)
+        )
+        if other:
+            raise UserError(f"Этот сертификат уже привязан к пользователю «{other}»")
+    user.cert_thumbprint = print_
+    user.cert_snils = cert_snils
+    user.cert_login_enabled = enabled
+    audit(
+        session,
+        admin,
+        "user.bind_certificate",
+        "user",
+        user.id,
+        {"thumbprint": print_, "snils": cert_snils, "enabled": enabled},
+        remote_addr,
+    )
+    return user

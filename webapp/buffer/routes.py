@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask_login import current_user
 
-from register.buffer import STATUS_LABELS, list_requests
+from register.buffer import STATUS_LABELS, BufferQuery, list_requests
 from register.models import BufferRequest
 from webapp.auth.permissions import BUFFER_ROLES, PERSONS_ROLES, require_role
 from webapp.buffer import bp
@@ -28,9 +28,7 @@ def requests() -> str:
         rows, has_next = list_requests(
             db_session(),
             current_user,
-            buffer_type=buffer_type,
-            status=status,
-            hide_finished=hide_finished,
+            BufferQuery(buffer_type=buffer_type, status=status, hide_finished=hide_finished),
             page=page,
             page_size=page_size,
         )
