@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from register import flk
 from register.audit import audit
+from register.db import lock_for_write
 from register.enp import make_enp, validate_enp
 from register.models import (
     RECORD_FIELDS,
@@ -349,6 +350,7 @@ def create_request(
     if not can_change_persons(actor):
         raise AccessDenied("Ваша роль не позволяет изменять сведения о застрахованных")
 
+    lock_for_write(session)
     person: Person | None = None
     if operation != flk.REGISTER:
         if person_id is None:
@@ -409,6 +411,7 @@ RESENDABLE = FINISHED_ERROR | {MULTIPLE}
 def _request_for_action(
     session: Session, actor: Actor, request_id: int, version: int | None
 ) -> BufferRequest:
+    lock_for_write(session)
     request = session.get(BufferRequest, request_id, with_for_update=True)
     if request is None or not _may_see(actor, request):
         raise LookupError(request_id)
@@ -554,6 +557,7 @@ def apply_request(
     """
     if status not in FINISHED_OK:
         raise ValueError(f"only an accepted request is applied, not {status!r}")
+    lock_for_write(session)
     request = session.get(BufferRequest, request_id, with_for_update=True)
     if request is None:
         raise LookupError(request_id)

@@ -59,3 +59,20 @@ def upgrade(url: str) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(url), "head")
+
+
+def lock_for_write(session: Session) -> None:
+    """Take the database's write lock now, before the checks that precede a write.
+
+    On PostgreSQL the services lock rows (SELECT … FOR UPDATE). SQLite has one
+    write lock for the whole file; the driver starts a transaction only at the
+    first write, so a check-then-write sequence takes the lock up front with
+    BEGIN IMMEDIATE (waiting up to the busy timeout) — two operators can then
+    never both pass the checks, and no reader snapshot goes stale under a writer.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from register.audit import audit
+from register.db import lock_for_write
 from register.models import User, utcnow
 from register.passwords import hash_password, verify_password
 from register.roles import MO as MO_ROLE
@@ -73,6 +74,7 @@ def authenticate(
 ) -> LoginResult:
     """Check a password; lock the account after repeated failures. Every attempt is audited."""
     now = utcnow()
+    lock_for_write(session)  # the failure counter is read, then written
     user = session.scalar(select(User).where(User.login == login.strip().lower()))
     refused = "Неверный логин или пароль"
     if user is None or not user.is_active:
