@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/bootstrap.sh test
+bash scripts/ensure-chromium.sh
 .venv/bin/ruff check .
 .venv/bin/mypy
 mkdir -p test-output
