@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from register.clock import local_day_start
 from register.models import AuditLog
 from register.roles import Actor
 
@@ -86,12 +87,9 @@ def search_audit(
     if query.object_id:
         stmt = stmt.where(AuditLog.object_id == query.object_id)
     if query.date_from:
-        stmt = stmt.where(
-            AuditLog.at >= dt.datetime.combine(query.date_from, dt.time(), tzinfo=dt.UTC)
-        )
+        stmt = stmt.where(AuditLog.at >= local_day_start(query.date_from))
     if query.date_to:
-        end = dt.datetime.combine(query.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-        stmt = stmt.where(AuditLog.at < end)
+        stmt = stmt.where(AuditLog.at < local_day_start(query.date_to + dt.timedelta(days=1)))
     stmt = stmt.order_by(AuditLog.id.desc()).offset((max(page, 1) - 1) * page_size)
     found = list(session.scalars(stmt.limit(page_size + 1)))
     return found[:page_size], len(found) > page_size

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from register import flk
 from register.audit import audit
+from register.clock import local_day_start
 from register.db import lock_for_write
 from register.enp import make_enp, validate_enp
 from register.models import (
@@ -151,10 +152,10 @@ def list_requests(
     if query.hide_finished:
         stmt = stmt.where(BufferRequest.status.not_in(FINISHED_OK))
     if query.created_from:
-        stmt = stmt.where(BufferRequest.created_at >= _day_start(query.created_from))
+        stmt = stmt.where(BufferRequest.created_at >= local_day_start(query.created_from))
     if query.created_to:
         stmt = stmt.where(
-            BufferRequest.created_at < _day_start(query.created_to + dt.timedelta(days=1))
+            BufferRequest.created_at < local_day_start(query.created_to + dt.timedelta(days=1))
         )
     if query.author_login:
         author_ids = select(User.id).where(User.login == query.author_login.strip().lower())
@@ -186,10 +187,6 @@ def get_request(session: Session, actor: Actor, request_id: int) -> BufferReques
 
 def _may_see(actor: Actor, request: BufferRequest) -> bool:
     return actor.role == TFOMS or (actor.role == SMO and request.author_smo == actor.smo_code)
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 # --- creating requests ------------------------------------------------------
@@ -275,6 +272,8 @@ def _checked_proposal(
     """The proposed record after the ФЛК; raises ValidationFailed, returns the warnings."""
     parsed, errors = parse_record(raw)
     parsed = normalize_record(parsed)
+    if operation != flk.REGISTER:
+        parsed.pop("enp", None)  # a ЕНП never changes once assigned
     old = person_record(person) if person else None
     if operation == flk.CLOSE:
         assert old is not None and person is not None
@@ -292,12 +291,8 @@ def _checked_proposal(
     else:
         proposed = {**(old or {}), **parsed}
         proposed.setdefault("status", "insured")
-        if (
-            actor.role == SMO
-            and proposed.get("smo_code") != actor.smo_code
-            and operation == flk.REGISTER
-        ):
-            errors.append(FieldError("smo_code", "Оператор СМО регистрирует только в своей СМО"))
+        if actor.role == SMO and proposed.get("smo_code") != actor.smo_code:
+            errors.append(FieldError("smo_code", "Оператор СМО работает только в своей СМО"))
         smo_codes = set(session.scalars(select(Smo.code)))
         mo_codes = set(session.scalars(select(Mo.code)))
         errors += flk.check_person(
@@ -310,6 +305,9 @@ def _checked_proposal(
             other = session.scalar(select(Person.id).where(Person.enp == proposed["enp"]))
             if other is not None:
                 errors.append(FieldError("enp", "ЕНП уже есть в регистре"))
+    # A field that could not be read already has its message; «обязательно» would repeat it.
+    unreadable = {e.field for e in errors if e.message != flk.REQUIRED}
+    errors = [e for e in errors if not (e.message == flk.REQUIRED and e.field in unreadable)]
     if blocking(errors):
         raise ValidationFailed(errors)
     return proposed, [e for e in errors if e.warning]
@@ -367,6 +365,8 @@ def create_request(
             )
     old = person_record(person) if person else None
     proposed, warnings = _checked_proposal(session, actor, operation, raw, person, today)
+    if operation == flk.EDIT and proposed == old:
+        raise ValidationFailed([FieldError("record", "Изменений нет — запрос не создан")])
     if operation == flk.REGISTER and not proposed.get("enp"):
         proposed["enp"] = _new_enp(session, region_code, proposed)
     event = _event_code(operation, old, proposed)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from register.audit import audit
 from register.db import lock_for_write
 from register.models import User, utcnow
 from register.passwords import hash_password, verify_password
+from register.roles import ADMIN, ROLE_NAMES, SMO, AccessDenied, Actor, can_manage_users
 from register.roles import MO as MO_ROLE
-from register.roles import ROLE_NAMES, SMO, AccessDenied, Actor, can_manage_users
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
@@ -39,8 +39,13 @@ def create_user(
     password: str | None,
     smo_code: str | None = None,
     mo_code: str | None = None,
+    actor: Actor | None = None,
+    remote_addr: str | None = None,
 ) -> User:
-    """Create a user; the role decides whether an СМО or МО binding is required."""
+    """Create a user; the role decides whether an СМО or МО binding is required.
+
+    With an ``actor`` (an administrator in the web app) the creation is audited.
+    """
     login = login.strip().lower()
     if not login:
         raise UserError("Не указан логин")
@@ -66,6 +71,16 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    if actor is not None:
+        audit(
+            session,
+            actor,
+            "user.create",
+            "user",
+            user.id,
+            {"login": user.login, "role": user.role, "smo": user.smo_code, "mo": user.mo_code},
+            remote_addr,
+        )
     return user
 
 
@@ -140,6 +155,14 @@ def update_user(
         raise UserError("Для оператора МО нужно указать МО")
     if not full_name.strip():
         raise UserError("Не указано ФИО пользователя")
+    if user.role == ADMIN and user.is_active and (role != ADMIN or not is_active):
+        others = session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == ADMIN, User.is_active.is_(True), User.id != user.id)
+        )
+        if not others:
+            raise UserError("Нельзя отключить или лишить роли последнего администратора")
     before = {"role": user.role, "smo": user.smo_code, "mo": user.mo_code, "active": user.is_active}
     user.full_name = full_name.strip()
     user.role = role

@@ -72,6 +72,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     bootstrap.init_app(app)
 
     from webapp import errors, filters, security
+    from webapp.admin import bp as admin_bp
+    from webapp.audit import bp as audit_bp
     from webapp.auth import bp as auth_bp
     from webapp.buffer import bp as buffer_bp
     from webapp.main import bp as main_bp
@@ -83,6 +85,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(persons_bp)
     app.register_blueprint(buffer_bp)
     app.register_blueprint(snapshots_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_bp)
     errors.init_app(app)
     filters.init_app(app)
     security.init_app(app)

@@ -13,7 +13,9 @@ MAX_PAGE = 100_000
 def page_arg() -> int:
     """``?page=`` as a number from 1; anything else is page 1."""
     value = request.args.get("page", "")
-    return min(int(value), MAX_PAGE) if value.isdigit() and int(value) >= 1 else 1
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        return 1
+    return min(int(value), MAX_PAGE)
 
 
 def sort_args(sorts: Mapping[str, Any], default: str) -> tuple[str, bool]:

@@ -15,7 +15,9 @@ from register.db import transaction
 from register.models import AuditLog
 from tests.webapp.support import add_person
 
-ROW = re.compile(r'<tr class="row-(insured|closed|deceased)">(.*?)</tr>', re.S)
+ROW = re.compile(
+    r'<tr id="person-\d+" class="person-row row-(insured|closed|deceased)[^"]*"(.*?)</tr>', re.S
+)
 ENP_CELL = re.compile(r'<td class="mono">(\d{16})</td>')
 
 
@@ -80,11 +82,14 @@ def test_row_shows_formatted_values(tfoms: FlaskClient) -> None:
 
 def test_rows_are_coloured_by_status_with_a_legend(tfoms: FlaskClient) -> None:
     page = tfoms.get("/persons/", query_string={"birth_date": "03.02.1940"}).text
-    assert '<tr class="row-deceased">' in page
+    assert 'class="person-row row-deceased"' in page
+    assert 'title="Умер"' in page
     page = tfoms.get("/persons/", query_string={"surname": "Иванов"}).text
-    assert '<tr class="row-closed">' in page
-    assert "Условные обозначения" in page
-    assert "страхование прекращено" in page
+    assert 'class="person-row row-closed"' in page
+    legend = page[page.index('data-testid="legend"') :]
+    assert "Цвета строк" in legend
+    assert "страхование прекращено" in legend
+    assert "есть незавершённый запрос в буфере" in legend
 
 
 @pytest.mark.parametrize(

@@ -28,3 +28,9 @@ class LogoutForm(FlaskForm):
     """Logout is a POST with a CSRF token: a link on another site cannot log the user out."""
 
     submit = SubmitField("Выйти")
+
+
+class CertificateLoginForm(FlaskForm):
+    """Login by electronic signature: the certificate itself comes from the TLS proxy."""
+
+    submit = SubmitField("Войти по ЭП")

@@ -16,8 +16,11 @@ from flask_login import current_user
 
 from register.roles import (
     ROLE_NAMES,
+    TFOMS,
     Actor,
+    can_change_persons,
     can_manage_users,
+    can_review_audit,
     can_view_buffer,
     can_view_persons,
     can_view_snapshots,
@@ -26,7 +29,7 @@ from register.roles import (
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Endpoints open without login: the login page and static files.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static", "bootstrap.static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.login_certificate", "static", "bootstrap.static"})
 
 
 def roles_allowed(predicate: Callable[[Actor], bool]) -> tuple[str, ...]:
@@ -42,9 +45,17 @@ PERSONS_ROLES = roles_allowed(can_view_persons)
 SNAPSHOTS_ROLES = roles_allowed(can_view_snapshots)
 BUFFER_ROLES = roles_allowed(can_view_buffer)
 ADMIN_ROLES = roles_allowed(can_manage_users)
+AUDIT_ROLES = roles_allowed(can_review_audit)
+#: «Исправить и отправить повторно»: whoever may change persons (the service checks the СМО).
+BUFFER_RESEND_ROLES = tuple(r for r in roles_allowed(can_change_persons) if r in BUFFER_ROLES)
+#: Deleting and forcing a buffer request. register.buffer checks ``actor.role == TFOMS``
+#: itself; register.roles has no predicate for it yet, hence the literal here.
+BUFFER_TFOMS_ROLES = (TFOMS,)
 #: The «РСЕРЗ» screen of modes: whoever may use at least one of its modes.
 RSERZ_ROLES = tuple(
-    role for role in ROLE_NAMES if role in {*PERSONS_ROLES, *BUFFER_ROLES, *SNAPSHOTS_ROLES}
+    role
+    for role in ROLE_NAMES
+    if role in {*PERSONS_ROLES, *BUFFER_ROLES, *SNAPSHOTS_ROLES, *AUDIT_ROLES}
 )
 
 

@@ -1,4 +1,4 @@
-"""Login and logout."""
+"""Login (by password or by electronic signature) and logout."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from register.audit import audit
+from register.certificates import authenticate_certificate
 from register.users import authenticate
 from webapp.auth import bp
-from webapp.auth.forms import LoginForm, LogoutForm
+from webapp.auth.certificate import cert_settings, read_verdict
+from webapp.auth.forms import CertificateLoginForm, LoginForm, LogoutForm
 from webapp.auth.permissions import login_guard
 from webapp.auth.users import CurrentUser
 from webapp.extensions import db_transaction, login_manager
@@ -39,11 +41,40 @@ def unauthorized() -> Response:
     return redirect(url_for("auth.login"))
 
 
+#: The two ways in, as the tabs of the login page.
+PASSWORD_MODE = "password"
+CERT_MODE = "cert"
+
+
+def _start_session(user: CurrentUser, target: str | None) -> Response:
+    """The same session for either way in: nothing from before survives, idle timeout on."""
+    session.clear()
+    session.permanent = True
+    login_user(user)
+    return redirect(target or url_for("main.index"))
+
+
+def _login_page(
+    *, mode: str, form: LoginForm | None = None, message: str | None = None, status: int = 200
+) -> tuple[str, int]:
+    settings = cert_settings()
+    return render_template(
+        "auth/login.html",
+        mode=mode,
+        form=form or LoginForm(),
+        cert_form=CertificateLoginForm(),
+        cert_enabled=settings.enabled,
+        message=message,
+        next=safe_next(request.args.get("next")),
+    ), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str | tuple[str, int]:
     target = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(target or url_for("main.index"))
+    mode = CERT_MODE if request.args.get("mode") == CERT_MODE else PASSWORD_MODE
     form = LoginForm()
     message = None
     if form.validate_on_submit():
@@ -53,12 +84,46 @@ def login() -> Response | str | tuple[str, int]:
             )
             user = CurrentUser.from_model(result.user) if result.user else None
         if user is not None:
-            session.clear()  # nothing from before the login survives it
-            session.permanent = True
-            login_user(user)
-            return redirect(target or url_for("main.index"))
+            return _start_session(user, target)
         message = result.message
-    return render_template("auth/login.html", form=form, message=message)
+        mode = PASSWORD_MODE
+    return _login_page(mode=mode, form=form, message=message)
+
+
+@bp.post("/login/certificate")
+def login_certificate() -> Response | tuple[str, int]:
+    """Login by the client certificate the TLS proxy verified (see webapp.auth.certificate)."""
+    target = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or url_for("main.index"))
+    if not CertificateLoginForm().validate_on_submit():
+        return _login_page(mode=CERT_MODE, status=400)
+    verdict = read_verdict(cert_settings(), request.environ, request.headers)
+    if verdict.refusal is not None:
+        if verdict.reason != "not_configured":
+            # Refused before any user was looked up: still a login attempt worth a record.
+            with db_transaction() as s:
+                audit(
+                    s,
+                    None,
+                    "login_cert_failed",
+                    "user",
+                    None,
+                    {"reason": verdict.reason, "peer": verdict.peer},
+                    request.remote_addr,
+                )
+        return _login_page(mode=CERT_MODE, message=verdict.refusal, status=403)
+    with db_transaction() as s:
+        result = authenticate_certificate(
+            s,
+            thumbprint=verdict.thumbprint,
+            subject=verdict.subject,
+            remote_addr=request.remote_addr,
+        )
+        user = CurrentUser.from_model(result.user) if result.user else None
+    if user is None:
+        return _login_page(mode=CERT_MODE, message=result.message, status=403)
+    return _start_session(user, target)
 
 
 @bp.post("/logout")

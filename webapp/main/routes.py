@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from webapp.auth.permissions import (
     ADMIN_ROLES,
+    AUDIT_ROLES,
     BUFFER_ROLES,
     PERSONS_ROLES,
     RSERZ_ROLES,
@@ -40,7 +41,12 @@ def index() -> str:
                 url_for("main.rserz"),
                 RSERZ_ROLES,
             ),
-            Tile("Администрирование", "Пользователи, роли, сертификаты", None, ADMIN_ROLES),
+            Tile(
+                "Администрирование",
+                "Пользователи, роли, сертификаты",
+                url_for("admin.users"),
+                ADMIN_ROLES,
+            ),
         ]
     )
     return render_template("main/index.html", tiles=tiles, page_title="Главная")
@@ -68,6 +74,12 @@ def rserz() -> str:
                 "Опубликованные срезы регистра на первое число месяца",
                 url_for("snapshots.list_snapshots"),
                 SNAPSHOTS_ROLES,
+            ),
+            Tile(
+                "Журнал аудита",
+                "Кто и когда смотрел и изменял сведения, входы в систему",
+                url_for("audit.journal"),
+                AUDIT_ROLES,
             ),
         ]
     )
