@@ -223,11 +223,20 @@ def _event_code(operation: str, old: Mapping[str, Any] | None, new: Mapping[str,
 
 
 def _duplicate_errors(
-    session: Session, record: Mapping[str, Any], person_id: int | None
+    session: Session,
+    record: Mapping[str, Any],
+    person_id: int | None,
+    old: Mapping[str, Any] | None = None,
 ) -> list[FieldError]:
-    """A registration or edit must not give a person the СНИЛС or ДУЛ of another one."""
+    """A registration or edit must not give a person the СНИЛС or ДУЛ of another one.
+
+    Only what the change sets is checked: an identifier the person already shares
+    with a (duplicate) record is for the duplicates work list, and must not block
+    an unrelated edit such as a new phone number.
+    """
+    old = old or {}
     errors: list[FieldError] = []
-    if record.get("snils"):
+    if record.get("snils") and record.get("snils") != old.get("snils"):
         other = session.scalar(
             select(Person.enp).where(Person.snils == record["snils"], Person.id != (person_id or 0))
         )
@@ -235,7 +244,9 @@ def _duplicate_errors(
             errors.append(
                 FieldError("snils", f"СНИЛС принадлежит другому застрахованному (ЕНП {other})")
             )
-    if record.get("doc_number") and record.get("doc_type") is not None:
+    doc_fields = ("doc_type", "doc_series", "doc_number")
+    doc_changed = any(record.get(f) != old.get(f) for f in doc_fields)
+    if record.get("doc_number") and record.get("doc_type") is not None and doc_changed:
         other = session.scalar(
             select(Person.enp).where(
                 Person.doc_type == record["doc_type"],
@@ -300,7 +311,7 @@ def _checked_proposal(
         )
         person_id = person.id if person else None
         if not blocking(errors):
-            errors += _duplicate_errors(session, proposed, person_id)
+            errors += _duplicate_errors(session, proposed, person_id, old)
         if operation == flk.REGISTER and proposed.get("enp") and not blocking(errors):
             other = session.scalar(select(Person.id).where(Person.enp == proposed["enp"]))
             if other is not None:

@@ -31,12 +31,13 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from register.db import make_engine, make_session_factory, transaction
+from register.db import make_engine, make_session_factory, transaction, upgrade
 from register.models import BufferRequest, Person, User
 from register.passwords import hash_password
 from register.settings import PROJECT_ROOT
 
 PASSWORD = "load-test-pass"
+REASONS: dict[str, int] = defaultdict(int)
 
 
 class FormFields(HTMLParser):
@@ -93,6 +94,7 @@ def _free_port() -> int:
 
 def prepare(database_url: str, operators: int, persons_each: int) -> list[list[Person]]:
     """Create the operators; give each its own persons (so edits never collide)."""
+    upgrade(database_url)
     factory = make_session_factory(make_engine(database_url))
     with transaction(factory) as s:
         digest = hash_password(PASSWORD)
@@ -154,11 +156,21 @@ class Operator(threading.Thread):
         t0 = time.perf_counter()
         try:
             r = self.http.request(method, self.base + path, timeout=30, **kw)  # type: ignore[arg-type]
-        except requests.RequestException:
+        except requests.RequestException as exc:
             self.record(action, time.perf_counter() - t0, False)
+            with self.lock:
+                REASONS[f"{action}: {exc.__class__.__name__}"] += 1
             return None
         ok = r.status_code < 400 and (ok_text is None or ok_text in r.text)
         self.record(action, time.perf_counter() - t0, ok)
+        if not ok:
+            reasons = re.findall(
+                r'data-testid="(?:error-[^"]+|conflict|blocked)"[^>]*>([^<]+)', r.text
+            )
+            with self.lock:
+                REASONS[
+                    f"{action}: HTTP {r.status_code} {'; '.join(x.strip() for x in reasons)}"
+                ] += 1
         return r
 
     def run(self) -> None:
@@ -184,7 +196,7 @@ class Operator(threading.Thread):
             self.timed("карточка ЗЛ", "GET", f"/persons/{person.id}", person.enp)
             self.pause()
             form_page = self.http.get(self.base + f"/persons/{person.id}/edit")
-            parser = FormFields("person-form")
+            parser = FormFields("edit-form")
             parser.feed(form_page.text)
             fields = parser.fields
             fields["phone"] = f"+7 900 {self.rng.randint(100, 999)}-{self.rng.randint(10, 99)}-00"
@@ -295,6 +307,8 @@ def main() -> None:
     print(
         f"Всего действий: {total} ({total / elapsed:.1f} в секунду), ошибок: {sum(errors.values())}"
     )
+    for reason, count in sorted(REASONS.items(), key=lambda kv: -kv[1])[:10]:
+        print(f"  {count} × {reason}")
 
 
 if __name__ == "__main__":

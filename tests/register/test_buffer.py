@@ -287,3 +287,38 @@ def test_colours() -> None:
     assert buffer.colour(buffer.REJECTED) == "red"
     assert buffer.colour(buffer.MULTIPLE) == "yellow"
     assert buffer.colour(buffer.SENT) == "white"
+
+
+def test_identifier_shared_with_a_duplicate_does_not_block_other_edits(
+    region: sessionmaker[Session],
+) -> None:
+    with transaction(region) as s:
+        original = add_person(s, doc_number="777777")
+        add_person(s, doc_number="777777", snils=None, surname="ИВАНОВ-ДУБЛЬ")
+        pid, version = original.id, original.version
+    with transaction(region) as s:  # a new phone: the shared passport is not what changes
+        create_request(
+            s,
+            user(s, "tfoms"),
+            operation="edit",
+            raw={"phone": "+7 900 1"},
+            region_code="50",
+            person_id=pid,
+            base_version=version,
+            today=TODAY,
+        )
+    with transaction(region) as s:
+        other = add_person(s, doc_number="888888")
+        other_id, other_version = other.id, other.version
+    with pytest.raises(ValidationFailed) as failure, transaction(region) as s:
+        create_request(
+            s,
+            user(s, "tfoms"),
+            operation="edit",
+            raw={"doc_number": "777777"},
+            region_code="50",
+            person_id=other_id,
+            base_version=other_version,
+            today=TODAY,
+        )
+    assert "ДУЛ принадлежит другому" in failure.value.by_field()["doc_number"][0]
