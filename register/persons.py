@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from register.audit import audit
 from register.buffer import pending_request
 from register.models import BufferRequest, Person, PersonVersion
-from register.roles import AccessDenied, Actor, can_view_persons
+from register.roles import SMO, AccessDenied, Actor, can_view_buffer, can_view_persons
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,11 @@ def get_person_card(
             .order_by(PersonVersion.change_seq.desc())
         )
     )
-    stmt = select(BufferRequest).where(BufferRequest.person_id == person_id)
-    if actor.role == "smo":
-        stmt = stmt.where(BufferRequest.author_smo == actor.smo_code)
-    requests = list(session.scalars(stmt.order_by(BufferRequest.id.desc())))
+    requests: list[BufferRequest] = []
+    if can_view_buffer(actor):  # the exchange with ФЕРЗЛ is the buffer's: not for МО operators
+        stmt = select(BufferRequest).where(BufferRequest.person_id == person_id)
+        if actor.role == SMO:
+            stmt = stmt.where(BufferRequest.author_smo == actor.smo_code)
+        requests = list(session.scalars(stmt.order_by(BufferRequest.id.desc())))
     audit(session, actor, "person.view", "person", person_id, remote_addr=remote_addr)
     return PersonCard(person, versions, requests, pending_request(session, person_id))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from register.buffer import BUFFER_TYPES, OPERATION_LABELS, STATUS_LABELS, colour
+from register.clock import LOCAL_ZONE
 from register.records import format_date
 from register.reference import PERSON_STATUSES, SEXES
 from register.snils import format_snils
@@ -29,14 +31,23 @@ PERSON_ROW_CLASSES: dict[str, str] = {
 }
 
 
+def screen_zone() -> ZoneInfo:
+    """The operators' time zone: the app's RSERZ_TIMEZONE, else the region's (register.clock)."""
+    if has_app_context():
+        zone = current_app.config.get("RSERZ_TIMEZONE")
+        if isinstance(zone, ZoneInfo):
+            return zone
+    return LOCAL_ZONE
+
+
 def date_ru(value: dt.date | dt.datetime | None) -> str:
-    """ДД.ММ.ГГГГ for a date; ДД.ММ.ГГГГ ЧЧ:ММ (server local time) for a date and time."""
+    """ДД.ММ.ГГГГ for a date; ДД.ММ.ГГГГ ЧЧ:ММ in the operators' zone for a date and time."""
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         # Stored in UTC; SQLite gives it back without the zone.
         aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return aware.astimezone().strftime("%d.%m.%Y %H:%M")
+        return aware.astimezone(screen_zone()).strftime("%d.%m.%Y %H:%M")
     return format_date(value)
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, current_app
 
+from register.clock import LOCAL_ZONE
+
 TIMEZONE_KEY = "RSERZ_TIMEZONE"
-DEFAULT_TIMEZONE = "Europe/Moscow"
 
 #: What the audit rows are about (object_type), as the screen names it.
 OBJECT_TYPE_LABELS: dict[str, str] = {
@@ -25,7 +25,7 @@ OBJECT_TYPE_LABELS: dict[str, str] = {
 
 def init_app(app: Flask) -> None:
     """The zone from the app's config or the environment; an unknown zone stops the start-up."""
-    name = app.config.get(TIMEZONE_KEY) or os.environ.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE
+    name = app.config.get(TIMEZONE_KEY) or LOCAL_ZONE.key
     try:
         app.config[TIMEZONE_KEY] = ZoneInfo(str(name))
     except (ZoneInfoNotFoundError, ValueError):

@@ -21,6 +21,7 @@ from register.reference import PERSON_STATUSES
 from register.search import SORTS, count_persons, parse_query, search_persons
 from webapp.auth.permissions import PERSONS_ROLES, require_role
 from webapp.extensions import db_session, db_transaction, settings
+from webapp.filters import screen_zone
 from webapp.labels import RECORD_LABELS
 from webapp.persons import bp
 from webapp.persons.actions import (
@@ -235,6 +236,6 @@ def print_card(person_id: int) -> str:
         labels=RECORD_LABELS,
         show=show,
         refs=refs,
-        printed_at=dt.datetime.now().astimezone(),
+        printed_at=dt.datetime.now(screen_zone()),
         region_code=settings().region_code,
     )
