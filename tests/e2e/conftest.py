@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
+from register.db import make_engine, make_session_factory
 from register.settings import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,7 +37,16 @@ PASSWORD = "demo-rserz"
 SCREENSHOTS = PROJECT_ROOT / "test-output" / "screenshots"
 PROXY_ADDRESS = "127.0.0.1"
 
-pytestmark = pytest.mark.slow
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this directory is slow (real processes and a browser).
+
+    A ``pytestmark`` in a conftest marks nothing, hence this hook.
+    """
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here):
+            item.add_marker(pytest.mark.slow)
 
 
 def _free_port() -> int:
@@ -67,13 +78,29 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         env.pop(var, None)
     subprocess.run(
         [sys.executable, "-m", "rserz.cli", "generate-region", "--persons", "3000", "--seed", "3"],
-        cwd=PROJECT_ROOT, env=env, check=True, capture_output=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
     )
     log = open(data / "web.log", "wb")  # noqa: SIM115 - open for the server's lifetime
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "4", "webapp.wsgi:app"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "webapp.wsgi:app",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -90,6 +117,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     server.terminate()
     server.wait(20)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def db(live_server: LiveServer) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the live server's database: to pick test data and to play the central
+    segment (its answers change buffer requests directly)."""
+    engine = make_engine(live_server.database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -121,20 +157,30 @@ def new_page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # Pages the app opens itself (the print card opens in a new tab) report here too.
+        context.on(
+            "weberror",
+            lambda err: (
+                errors.append(f"{err.page.url if err.page else '?'}: {err.error}")
+                if err.page is not page
+                else None
+            ),
+        )
         page.js_errors = errors
+
+        def ours(url: str) -> bool:
+            return url.startswith(live_server.url) or url.startswith("data:")
+
         # Operators' networks are closed: the pages must load nothing from elsewhere.
-        page.route(
+        # Routed for the whole context, so that a page opened in a new tab is held too.
+        context.route(
             "**/*",
-            lambda route: route.continue_()
-            if route.request.url.startswith(live_server.url) or route.request.url.startswith("data:")
-            else route.abort(),
+            lambda route: route.continue_() if ours(route.request.url) else route.abort(),
         )
         page.foreign_requests = []
-        page.on(
+        context.on(
             "request",
-            lambda req: None
-            if req.url.startswith(live_server.url) or req.url.startswith("data:")
-            else page.foreign_requests.append(req.url),
+            lambda req: None if ours(req.url) else page.foreign_requests.append(req.url),
         )
         return page
 
