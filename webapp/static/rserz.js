@@ -373,6 +373,42 @@ function applyShowIf(root) {
   }
 }
 
+// A label that wraps to two lines would put its input lower than the inputs beside it:
+// the labels of one line of fields get the height of the tallest, so the inputs line up.
+const ALIGNED_FORMS = ".change-form, .correction-form, .admin-card";
+
+function alignLabels(root) {
+  for (const row of root.querySelectorAll(`:is(${ALIGNED_FORMS}) .row`)) {
+    const labels = Array.from(row.querySelectorAll(":scope > * > .form-label"));
+    for (const label of labels) {
+      label.style.minHeight = "";
+    }
+    const lines = new Map(); // the labels by their top: one line of fields each
+    for (const label of labels) {
+      if (label.offsetParent === null) {
+        continue; // hidden
+      }
+      const top = Math.round(label.getBoundingClientRect().top);
+      lines.set(top, [...(lines.get(top) || []), label]);
+    }
+    for (const line of lines.values()) {
+      const heights = line.map((label) => label.getBoundingClientRect().height);
+      const tallest = Math.max(...heights);
+      line.forEach((label, i) => {
+        if (heights[i] < tallest - 0.5) {
+          label.style.minHeight = `${tallest}px`;
+        }
+      });
+    }
+  }
+}
+
+let alignTimer = 0;
+window.addEventListener("resize", () => {
+  window.clearTimeout(alignTimer);
+  alignTimer = window.setTimeout(() => alignLabels(document), 100);
+});
+
 document.addEventListener("change", (event) => {
   const target = event.target;
   if (!(target instanceof HTMLSelectElement)) {
@@ -383,12 +419,14 @@ document.addEventListener("change", (event) => {
   }
   if (target.form) {
     applyShowIf(target.form);
+    alignLabels(target.form);
   }
 });
 
 function init() {
   prepareTables(document);
   applyShowIf(document);
+  alignLabels(document);
   // Back on the screen with a person selected: the keyboard continues from that row.
   const selected = document.querySelector(`${ROW}.is-selected`);
   if (selected && selected.closest('table[data-selectable="persons"]')) {
