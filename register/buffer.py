@@ -39,6 +39,7 @@ from register.roles import (
     Actor,
     can_change_person,
     can_change_persons,
+    can_manage_buffer,
     can_view_buffer,
 )
 from register.sequences import next_change_seq, next_enp_sequence
@@ -377,7 +378,8 @@ def create_request(
     old = person_record(person) if person else None
     proposed, warnings = _checked_proposal(session, actor, operation, raw, person, today)
     if operation == flk.EDIT and proposed == old:
-        raise ValidationFailed([FieldError("record", "Изменений нет — запрос не создан")])
+        # Field "" = the record as a whole.
+        raise ValidationFailed([FieldError("", "Изменений нет — запрос не создан")])
     if operation == flk.REGISTER and not proposed.get("enp"):
         proposed["enp"] = _new_enp(session, region_code, proposed)
     event = _event_code(operation, old, proposed)
@@ -499,7 +501,7 @@ def delete_request(
     remote_addr: str | None = None,
 ) -> None:
     """Delete a request for good (ТФОМС only); the audit row keeps what it was."""
-    if actor.role != TFOMS:
+    if not can_manage_buffer(actor):
         raise AccessDenied("Удалять запросы может только оператор ТФОМС")
     request = _request_for_action(session, actor, request_id, version)
     if request.applied_at is not None:
@@ -533,7 +535,7 @@ def force_send(
     remote_addr: str | None = None,
 ) -> BufferRequest:
     """Mark a request to be sent to ФЕРЗЛ at once (ТФОМС only, audited)."""
-    if actor.role != TFOMS:
+    if not can_manage_buffer(actor):
         raise AccessDenied("Принудительная отправка доступна только оператору ТФОМС")
     request = _request_for_action(session, actor, request_id, version)
     if request.status not in SENDABLE:

@@ -62,6 +62,11 @@ def can_view_snapshots(actor: Actor) -> bool:
     return actor.role in (TFOMS, STATISTICIAN)
 
 
+def can_manage_buffer(actor: Actor) -> bool:
+    """Delete a request or force sending it: the ТФОМС only."""
+    return actor.role == TFOMS
+
+
 def can_review_audit(actor: Actor) -> bool:
     """The ТФОМС reviews who saw and changed what."""
     return actor.role == TFOMS

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from register.audit import audit
 from register.db import lock_for_write
-from register.models import User, utcnow
+from register.models import Mo, Smo, User, utcnow
 from register.passwords import hash_password, verify_password
 from register.roles import ADMIN, ROLE_NAMES, SMO, AccessDenied, Actor, can_manage_users
 from register.roles import MO as MO_ROLE
@@ -28,6 +28,14 @@ class UserError(Exception):
 class LoginResult:
     user: User | None
     message: str | None = None
+
+
+def _check_bindings(session: Session, smo_code: str | None, mo_code: str | None) -> None:
+    """The bound СМО / МО must exist in the reference books."""
+    if smo_code and session.get(Smo, smo_code) is None:
+        raise UserError(f"СМО с кодом «{smo_code}» нет в справочнике")
+    if mo_code and session.get(Mo, mo_code) is None:
+        raise UserError(f"МО с кодом «{mo_code}» нет в справочнике")
 
 
 def create_user(
@@ -59,6 +67,9 @@ def create_user(
         raise UserError(f"Пароль должен быть не короче {MIN_PASSWORD_LENGTH} символов")
     if session.scalar(select(User.id).where(User.login == login)) is not None:
         raise UserError(f"Пользователь с логином «{login}» уже существует")
+    _check_bindings(
+        session, smo_code if role == SMO else None, mo_code if role == MO_ROLE else None
+    )
     user = User(
         login=login,
         full_name=full_name,
@@ -155,6 +166,9 @@ def update_user(
         raise UserError("Для оператора МО нужно указать МО")
     if not full_name.strip():
         raise UserError("Не указано ФИО пользователя")
+    _check_bindings(
+        session, smo_code if role == SMO else None, mo_code if role == MO_ROLE else None
+    )
     if user.role == ADMIN and user.is_active and (role != ADMIN or not is_active):
         others = session.scalar(
             select(func.count())

@@ -151,9 +151,12 @@ def pipeline(snapshot_date: dt.datetime | None) -> None:
 
     from orchestration.materialize_all import materialize_pipeline
 
-    ok = materialize_pipeline(
-        snapshot_date.date() if snapshot_date else None, instance=DagsterInstance.get()
-    )
+    try:
+        ok = materialize_pipeline(
+            snapshot_date.date() if snapshot_date else None, instance=DagsterInstance.get()
+        )
+    except ValueError as exc:  # a date that is not a month partition: message in Russian
+        raise click.ClickException(str(exc)) from exc
     if not ok:
         raise click.ClickException("Конвейер завершился с ошибкой — см. Dagster UI")
     click.echo("Срез построен и опубликован.")

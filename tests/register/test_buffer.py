@@ -322,3 +322,25 @@ def test_identifier_shared_with_a_duplicate_does_not_block_other_edits(
             today=TODAY,
         )
     assert "ДУЛ принадлежит другому" in failure.value.by_field()["doc_number"][0]
+
+
+def test_edit_that_changes_nothing_or_moves_to_another_smo_is_refused(
+    region: sessionmaker[Session],
+) -> None:
+    with transaction(region) as s:
+        person = add_person(s, smo_code="50001")
+        pid, version = person.id, person.version
+    cases = [("tfoms", {"name": person.name}, ""), ("smo1", {"smo_code": "50002"}, "smo_code")]
+    for login, raw, field in cases:
+        with pytest.raises(ValidationFailed) as failure, transaction(region) as s:
+            create_request(
+                s,
+                user(s, login),
+                operation="edit",
+                raw=raw,
+                region_code="50",
+                person_id=pid,
+                base_version=version,
+                today=TODAY,
+            )
+        assert field in failure.value.by_field(), failure.value.by_field()

@@ -59,3 +59,12 @@ def test_create_user_refusals(region: sessionmaker[Session], kwargs: dict, messa
     args = {"full_name": "X", "password": "long-enough", **kwargs}
     with pytest.raises(UserError, match=message), transaction(region) as s:
         create_user(s, **args)
+
+
+def test_binding_to_an_unknown_smo_or_mo_is_refused(region: sessionmaker[Session]) -> None:
+    for kwargs, message in (
+        ({"role": "smo", "smo_code": "99999"}, "СМО с кодом"),
+        ({"role": "mo", "mo_code": "999999"}, "МО с кодом"),
+    ):
+        with pytest.raises(UserError, match=message), transaction(region) as s:
+            create_user(s, login="new", full_name="X", password="long-enough", **kwargs)

@@ -16,9 +16,9 @@ from flask_login import current_user
 
 from register.roles import (
     ROLE_NAMES,
-    TFOMS,
     Actor,
     can_change_persons,
+    can_manage_buffer,
     can_manage_users,
     can_review_audit,
     can_view_buffer,
@@ -50,7 +50,7 @@ AUDIT_ROLES = roles_allowed(can_review_audit)
 BUFFER_RESEND_ROLES = tuple(r for r in roles_allowed(can_change_persons) if r in BUFFER_ROLES)
 #: Deleting and forcing a buffer request. register.buffer checks ``actor.role == TFOMS``
 #: itself; register.roles has no predicate for it yet, hence the literal here.
-BUFFER_TFOMS_ROLES = (TFOMS,)
+BUFFER_TFOMS_ROLES = roles_allowed(can_manage_buffer)
 #: The «РСЕРЗ» screen of modes: whoever may use at least one of its modes.
 RSERZ_ROLES = tuple(
     role

@@ -42,9 +42,7 @@ from webapp.persons.forms import (
 from webapp.persons.navigation import args_from_back, back_query, screen_url
 
 DOC_HINT = "Формат зависит от вида ДУЛ"
-NO_CHANGES = "Изменений нет: измените хотя бы одно поле или нажмите «Отмена»"
 CONFIRM_CLOSE = "Отметьте «Подтверждаю снятие с учёта»"
-OTHER_SMO_EDIT = "Оператор СМО не переводит застрахованного в другую СМО: это делает новая СМО"
 STALE_FORM = "Форма устарела: сведения о застрахованном могли измениться. Откройте запись заново."
 
 
@@ -78,13 +76,8 @@ def _flash_request(request_id: int, warnings: list[dict[str, Any]]) -> None:
 
 
 def _problems(failed: ValidationFailed) -> dict[str, list[str]]:
-    """Messages per field; «обязательно» is left out where the value was given but unreadable
-    (the ФЛК sees an unparsable date as missing and says both)."""
-    grouped = failed.by_field()
-    return {
-        field: [m for m in messages if m != flk.REQUIRED] if len(messages) > 1 else messages
-        for field, messages in grouped.items()
-    }
+    """Messages per field (register.buffer already drops «обязательно» for unreadable values)."""
+    return failed.by_field()
 
 
 def _grouped(errors: list[FieldError]) -> dict[str, list[str]]:
@@ -215,27 +208,8 @@ def edit(person_id: int) -> Response | tuple[str, int]:
 
     person = _person_or_404(person_id)
     submitted = form.raw_record(EDIT_FIELDS)
-    current = form_values(person_record(person), EDIT_FIELDS)
+    # The СМО binding and «nothing changed» are checked by register.buffer.create_request.
     base_version = _base_version(form)
-    if base_version == person.version and _same(submitted, current):
-        return _render_person_form(
-            form,
-            operation=flk.EDIT,
-            back=back,
-            person=person,
-            problems={"": [NO_CHANGES]},
-            status=422,
-        )
-    if current_user.role == SMO and submitted.get("smo_code") != current_user.smo_code:
-        # register.buffer checks this for a registration only (see the report).
-        return _render_person_form(
-            form,
-            operation=flk.EDIT,
-            back=back,
-            person=person,
-            problems={"smo_code": [OTHER_SMO_EDIT]},
-            status=422,
-        )
     try:
         if base_version is None:
             raise RecordConflict(STALE_FORM)
@@ -292,10 +266,6 @@ def _typed(value: Any) -> str:
     if isinstance(value, bool):
         return "Да" if value else "Нет"
     return " ".join(str(value or "").split())
-
-
-def _same(submitted: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
-    return all(_typed(v) == _typed(current.get(k)) for k, v in submitted.items())
 
 
 def _show_current(
