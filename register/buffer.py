@@ -543,7 +543,9 @@ def force_send(
             f"Запрос в состоянии «{STATUS_LABELS[request.status]}» отправить нельзя"
         )
     if request.status == TRANSPORT_ERROR:
+        # The central segment took none of that batch: the request goes out anew.
         request.status = FORMAT_CHECKED
+        request.message_id = request.batch_id = None
     request.forced_at = utcnow()
     request.updated_at = request.forced_at
     audit(

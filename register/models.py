@@ -281,6 +281,75 @@ class BufferRequest(Base):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
+# --- exchange with the central segment ----------------------------------------
+
+
+class ExchangeBatch(Base):
+    """One outbound batch (``.uprmes``) and what the central segment said about it."""
+
+    __tablename__ = "exchange_batch"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # BHS.11 GUID
+    file_name: Mapped[str] = mapped_column(String(120))
+    # prepared (claimed, file not yet written) → sent → transport_accepted / transport_error
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None]
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    transport_code: Mapped[str | None] = mapped_column(String(2))
+    transport_errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    transport_at: Mapped[dt.datetime | None]
+    answered_at: Mapped[dt.datetime | None]
+
+
+class ExchangeMessage(Base):
+    """One message of a batch; kept when its buffer request is deleted (the journal)."""
+
+    __tablename__ = "exchange_message"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(36), unique=True)  # MSH.10 GUID
+    batch_id: Mapped[str] = mapped_column(ForeignKey("exchange_batch.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # change / status_query / working_query
+    # No foreign key: deleting a request must not delete what was exchanged about it.
+    buffer_request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    event_code: Mapped[str | None] = mapped_column(String(3))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    answer_code: Mapped[str | None] = mapped_column(String(2))
+    answer_errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    answered_at: Mapped[dt.datetime | None]
+    # How many times an answer arrived (a repeat changes nothing, but is counted).
+    answer_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExchangeAnswerFile(Base):
+    """An answer file of the central segment, identified by its content."""
+
+    __tablename__ = "exchange_answer_file"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # uprak1 / uprak2
+    batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))  # processed / unreadable
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ExchangeEvent(Base):
+    """The exchange journal: repeats, late and unknown answers, unreadable files."""
+
+    __tablename__ = "exchange_event"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    level: Mapped[str] = mapped_column(String(10))  # info / warning / error
+    kind: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    batch_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    buffer_request_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
 # --- audit -----------------------------------------------------------------
 
 

@@ -8,6 +8,16 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# Region code (ОКТМО-style two digits used in ЕНП) → the region's ОКАТО, 5 digits.
+REGION_OKATO: dict[str, str] = {
+    "50": "46000",  # Московская область
+    "77": "45000",  # Москва
+    "78": "40000",  # Санкт-Петербург
+    "47": "41000",  # Ленинградская область
+    "16": "92000",  # Республика Татарстан
+    "66": "65000",  # Свердловская область
+}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -20,6 +30,11 @@ class Settings:
     web_port: int
     dagster_port: int
     ferzl_port: int
+    # The region's 5-digit ОКАТО: the prefix of outbound file names, IN1.15.
+    region_okato: str = "46000"
+    # Messages per outbound batch, and how long a queued request may wait for a fuller batch.
+    batch_size: int = 1000
+    send_delay_seconds: int = 30
 
     @property
     def warehouse_path(self) -> Path:
@@ -77,12 +92,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("RSERZ_DATA_DIR") or PROJECT_ROOT / "data").resolve()
     database_url = env.get("RSERZ_DATABASE_URL") or f"sqlite:///{data_dir / 'rserz.sqlite'}"
+    region_code = env.get("RSERZ_REGION_CODE", "50")
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
-        region_code=env.get("RSERZ_REGION_CODE", "50"),
+        region_code=region_code,
         host=env.get("RSERZ_HOST", "127.0.0.1"),
         web_port=int(env.get("RSERZ_WEB_PORT", "8000")),
         dagster_port=int(env.get("RSERZ_DAGSTER_PORT", "3000")),
         ferzl_port=int(env.get("RSERZ_FERZL_PORT", "8090")),
+        region_okato=env.get("RSERZ_REGION_OKATO") or REGION_OKATO.get(region_code, "00000"),
+        batch_size=int(env.get("RSERZ_BATCH_SIZE", "1000")),
+        send_delay_seconds=int(env.get("RSERZ_SEND_DELAY", "30")),
     )

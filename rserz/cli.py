@@ -217,6 +217,60 @@ def bench_search(repeat: int) -> None:
         click.echo(line)
 
 
+@main.command(
+    "send-batches",
+    help="Отправить запросы буфера в ФЕРЗЛ: пакеты .uprmes в исходящую папку "
+    "(то же делает сенсор Dagster).",
+)
+@click.option("--max-batches", type=int, default=None, help="Не больше стольких пакетов.")
+def send_batches(max_batches: int | None) -> None:
+    from ferzl.sender import send_queued
+    from register.db import make_engine, make_session_factory
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        report = send_queued(make_session_factory(engine), settings, max_batches=max_batches)
+    finally:
+        engine.dispose()
+    for name in report.batches:
+        click.echo(name)
+    click.echo(report.text())
+
+
+@main.command(
+    "ingest-answers",
+    help="Принять квитанции и ответы ФЕРЗЛ (.uprak1/.uprak2) из входящей папки "
+    "(то же делает сенсор Dagster).",
+)
+@click.option(
+    "--warehouse/--no-warehouse",
+    default=True,
+    show_default=True,
+    help="Записать ответы и в хранилище (raw.ferzl_answer).",
+)
+def ingest_answers(warehouse: bool) -> None:
+    from ferzl.answer_ingest import ingest_pending
+    from register.db import make_engine, make_session_factory
+    from warehouse.connection import WarehouseBusyError
+    from warehouse.exchange_answers import load_answers
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        results = ingest_pending(make_session_factory(engine), settings)
+    finally:
+        engine.dispose()
+    for result in results:
+        click.echo(result.text())
+        if warehouse and result.raw:
+            try:
+                load_answers(settings.warehouse_path, result.sha256, result.file_name, result.raw)
+            except WarehouseBusyError as exc:
+                raise click.ClickException(str(exc)) from exc
+    click.echo(f"Файлов обработано: {len(results)}")
+
+
 def _safe_url(url: str) -> str:
     """The URL without a password, for the console."""
     if "@" in url and "://" in url:

@@ -1,0 +1,150 @@
+"""Packing queued buffer requests into ``.uprmes`` batches in the outbound folder.
+
+Each batch goes in three steps, so that a crash anywhere loses nothing and sends
+nothing twice: (1) one transaction claims the requests and records the batch
+GUID and the message ids (state *prepared*); (2) the file is built from those
+records and written atomically; (3) one transaction marks the batch and its
+requests *sent*. On start, a prepared batch is written again with the same ids —
+the central segment recognises the batch GUID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ferzl.codec.batch import BatchHeader, ChangeMessage, build_batch
+from ferzl.outbound import MODE, change_message
+from ferzl.transport import sha256_of, write_atomically
+from register import exchange
+from register.db import transaction
+from register.models import BufferRequest, ExchangeBatch, Smo, utcnow
+from register.settings import Settings
+
+ENCODING = "windows-1251"
+
+
+@dataclass
+class SendReport:
+    batches: list[str] = field(default_factory=list)  # file names written
+    messages: int = 0
+    refused: int = 0
+    recovered: int = 0
+
+    def text(self) -> str:
+        return (
+            f"пакетов отправлено: {len(self.batches)}, сообщений: {self.messages}, "
+            f"не отправлено (ошибка данных): {self.refused}, "
+            f"дописано после сбоя: {self.recovered}"
+        )
+
+
+def batch_file_name(settings: Settings, batch_id: str) -> str:
+    return f"{settings.region_okato}-{batch_id}.uprmes"
+
+
+def _smo_ogrn(session: Session) -> dict[str, str]:
+    return {code: ogrn for code, ogrn in session.execute(select(Smo.code, Smo.ogrn))}
+
+
+def _messages(
+    session: Session, settings: Settings, requests: list[BufferRequest]
+) -> list[ChangeMessage]:
+    ogrn = _smo_ogrn(session)
+    return [change_message(r, smo_ogrn=ogrn, region_okato=settings.region_okato) for r in requests]
+
+
+def _write(session: Session, settings: Settings, batch: ExchangeBatch) -> tuple[str, int]:
+    """Build a prepared batch's file from the records and put it into the outbound folder."""
+    requests = exchange.batch_requests(session, batch.id)
+    created = batch.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=dt.UTC)
+    header = BatchHeader(
+        region_code=settings.region_code, created=created, mode=MODE, batch_id=batch.id
+    )
+    data = build_batch(header, _messages(session, settings, requests), ENCODING)
+    write_atomically(settings.exchange_outbound, batch.file_name, data)
+    return sha256_of(data), len(requests)
+
+
+def _finish(factory: sessionmaker[Session], settings: Settings, batch_id: str) -> int:
+    with transaction(factory) as session:
+        batch = session.get(ExchangeBatch, batch_id)
+        assert batch is not None
+        sha, count = _write(session, settings, batch)
+    with transaction(factory) as session:
+        exchange.mark_batch_sent(session, batch_id, sha256=sha, message_count=count)
+    return count
+
+
+def _prepare(factory: sessionmaker[Session], settings: Settings, report: SendReport) -> str | None:
+    """Claim the next batch of queued requests; None when the queue is empty."""
+    with transaction(factory) as session:
+        claimed = exchange.claim_requests(session, settings.batch_size)
+        if not claimed:
+            return None
+        ogrn = _smo_ogrn(session)
+        sendable: list[BufferRequest] = []
+        for request in claimed:
+            request.message_id = str(uuid.uuid4())
+            try:
+                change_message(request, smo_ogrn=ogrn, region_okato=settings.region_okato)
+            except ValueError as exc:
+                request.message_id = None
+                exchange.refuse_unsendable(session, request, str(exc))
+                report.refused += 1
+                continue
+            sendable.append(request)
+        if not sendable:
+            return ""  # everything claimed was refused; look again
+        batch_id = str(uuid.uuid4())
+        exchange.prepare_batch(
+            session,
+            sendable,
+            batch_id=batch_id,
+            file_name=batch_file_name(settings, batch_id),
+            message_ids=[r.message_id or "" for r in sendable],
+            created_at=utcnow(),
+        )
+        return batch_id
+
+
+def send_queued(
+    factory: sessionmaker[Session], settings: Settings, *, max_batches: int | None = None
+) -> SendReport:
+    """Finish batches a crash left prepared, then send every queued request in batches."""
+    report = SendReport()
+    with factory() as session:
+        leftover = [(b.id, b.file_name) for b in exchange.prepared_batches(session)]
+    for batch_id, file_name in leftover:
+        report.messages += _finish(factory, settings, batch_id)
+        report.batches.append(file_name)
+        report.recovered += 1
+    while max_batches is None or len(report.batches) < max_batches:
+        prepared = _prepare(factory, settings, report)
+        if prepared is None:
+            break
+        if not prepared:
+            continue
+        report.messages += _finish(factory, settings, prepared)
+        report.batches.append(batch_file_name(settings, prepared))
+    return report
+
+
+def sending_due(factory: sessionmaker[Session], settings: Settings) -> exchange.QueueState | None:
+    """The queue, when it is time to send (for the sensor); None otherwise."""
+    with factory() as session:
+        state = exchange.queue_state(session)
+        leftover = bool(exchange.prepared_batches(session))
+    due = exchange.sending_due(
+        state,
+        batch_size=settings.batch_size,
+        delay_seconds=settings.send_delay_seconds,
+        now=utcnow(),
+    )
+    return state if (due or leftover) else None

@@ -1,0 +1,585 @@
+"""Bookkeeping of the exchange with the central segment (ФЕРЗЛ): batches, messages, answers.
+
+The protocol (HL7 files) lives in ``ferzl``; this module keeps the rules of what an
+answer does to the buffer, so that both the Dagster jobs and the command line call
+the same code:
+
+- a batch is first *prepared* — its GUID and the message id of every request are
+  committed before the file is written — then *sent* once the file is in the
+  outbound folder; a crash between the two is healed by writing the prepared
+  batch again with the same ids (the central segment answers a known batch GUID
+  again and applies nothing twice);
+- every answer is matched by message id; a repeated, late, contradictory or
+  unknown answer goes into the journal (``exchange_event``) and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from register import buffer
+from register.db import lock_for_write
+from register.models import (
+    BufferRequest,
+    ExchangeAnswerFile,
+    ExchangeBatch,
+    ExchangeEvent,
+    ExchangeMessage,
+    utcnow,
+)
+from register.roles import SMO, AccessDenied, Actor, can_view_buffer
+
+# Batch states
+PREPARED = "prepared"
+SENT = "sent"
+TRANSPORT_ACCEPTED = "transport_accepted"
+TRANSPORT_ERROR = "transport_error"
+
+BATCH_STATE_LABELS = {
+    PREPARED: "Формируется",
+    SENT: "Отправлен",
+    TRANSPORT_ACCEPTED: "Принят (транспорт)",
+    TRANSPORT_ERROR: "Ошибка транспорта",
+}
+ANSWER_LABELS = {
+    "AA": "Принято",
+    "AE": "Принято с предупреждениями",
+    "AR": "Отклонено",
+    "CA": "Пакет принят",
+    "CE": "Ошибка в пакете",
+    "CR": "Пакет отклонён",
+}
+
+CHANGE = "change"
+MULTIPLE_IDENTIFICATION_CODE = "69"
+
+# Journal levels
+INFO, WARNING, ERROR = "info", "warning", "error"
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    """One ERR of an answer, already in Russian."""
+
+    text: str
+    code: str | None = None  # ERR.5 (application or transport code)
+    position: str | None = None  # ERR.2, e.g. "PID.3"
+    warning: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "field": "",
+            "message": self.text,
+            "code": self.code,
+            "position": self.position,
+            "warning": self.warning,
+        }
+
+
+@dataclass
+class AnswerOutcome:
+    """What one answer file did: counts by effect, for the journal and the logs."""
+
+    applied: int = 0
+    rejected: int = 0
+    multiple: int = 0
+    repeated: int = 0
+    late: int = 0
+    unknown: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "applied": self.applied,
+            "rejected": self.rejected,
+            "multiple": self.multiple,
+            "repeated": self.repeated,
+            "late": self.late,
+            "unknown": self.unknown,
+        }
+
+
+def journal(
+    session: Session,
+    level: str,
+    kind: str,
+    text: str,
+    *,
+    file_name: str | None = None,
+    batch_id: str | None = None,
+    message_id: str | None = None,
+    buffer_request_id: int | None = None,
+) -> None:
+    """A row of the exchange journal, in the caller's transaction."""
+    session.add(
+        ExchangeEvent(
+            level=level,
+            kind=kind,
+            text=text,
+            file_name=file_name,
+            batch_id=batch_id,
+            message_id=message_id,
+            buffer_request_id=buffer_request_id,
+        )
+    )
+
+
+# --- sending ------------------------------------------------------------------
+
+
+def _claimable():  # type: ignore[no-untyped-def]
+    return select(BufferRequest).where(
+        BufferRequest.status == buffer.FORMAT_CHECKED, BufferRequest.batch_id.is_(None)
+    )
+
+
+@dataclass(frozen=True)
+class QueueState:
+    queued: int
+    forced: int
+    oldest: dt.datetime | None
+
+
+def queue_state(session: Session) -> QueueState:
+    """How many requests wait to be sent, how many of them are forced, the oldest wait."""
+    queued, forced, oldest = session.execute(
+        select(
+            func.count(BufferRequest.id),
+            func.count(BufferRequest.forced_at),
+            func.min(BufferRequest.updated_at),
+        ).where(BufferRequest.status == buffer.FORMAT_CHECKED, BufferRequest.batch_id.is_(None))
+    ).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return QueueState(int(queued), int(forced), oldest)
+
+
+def sending_due(
+    state: QueueState, *, batch_size: int, delay_seconds: int, now: dt.datetime
+) -> bool:
+    """Send now: a forced request waits, a full batch is ready, or the oldest waited long enough."""
+    if state.queued == 0:
+        return False
+    if state.forced or state.queued >= batch_size:
+        return True
+    return state.oldest is not None and (now - state.oldest).total_seconds() >= delay_seconds
+
+
+def claim_requests(session: Session, limit: int) -> list[BufferRequest]:
+    """Queued requests for the next batch, forced first, then oldest first (locks the buffer)."""
+    lock_for_write(session)
+    stmt = (
+        _claimable()
+        .order_by(BufferRequest.forced_at.is_(None), BufferRequest.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(session.scalars(stmt))
+
+
+def refuse_unsendable(session: Session, request: BufferRequest, reason: str) -> None:
+    """A request the protocol cannot express: rejected locally, with the reason, no batch."""
+    request.status = buffer.REJECTED
+    request.errors = [AnswerError(f"Запрос не может быть отправлен в ФЕРЗЛ: {reason}").as_json()]
+    request.answered_at = request.updated_at = utcnow()
+    journal(
+        session,
+        ERROR,
+        "unsendable",
+        f"Запрос № {request.id} не отправлен: {reason}",
+        buffer_request_id=request.id,
+    )
+
+
+def prepare_batch(
+    session: Session,
+    requests: Sequence[BufferRequest],
+    *,
+    batch_id: str,
+    file_name: str,
+    message_ids: Sequence[str],
+    created_at: dt.datetime,
+) -> ExchangeBatch:
+    """Record a batch and the message id of each request before the file is written."""
+    batch = ExchangeBatch(
+        id=batch_id,
+        file_name=file_name,
+        state=PREPARED,
+        message_count=len(requests),
+        created_at=created_at,
+        transport_errors=[],
+    )
+    session.add(batch)
+    session.flush()
+    for request, message_id in zip(requests, message_ids, strict=True):
+        request.batch_id = batch_id
+        request.message_id = message_id
+        request.updated_at = created_at
+        session.add(
+            ExchangeMessage(
+                message_id=message_id,
+                batch_id=batch_id,
+                kind=CHANGE,
+                buffer_request_id=request.id,
+                person_id=request.person_id,
+                event_code=request.event_code,
+                created_at=created_at,
+                answer_errors=[],
+            )
+        )
+    session.flush()
+    return batch
+
+
+def prepared_batches(session: Session) -> list[ExchangeBatch]:
+    """Batches whose file may not have been written (a sender stopped in the middle)."""
+    return list(
+        session.scalars(
+            select(ExchangeBatch)
+            .where(ExchangeBatch.state == PREPARED)
+            .order_by(ExchangeBatch.created_at)
+        )
+    )
+
+
+def batch_requests(session: Session, batch_id: str) -> list[BufferRequest]:
+    """The requests of a batch in message order (a request deleted meanwhile is left out)."""
+    return list(
+        session.scalars(
+            select(BufferRequest)
+            .join(ExchangeMessage, ExchangeMessage.buffer_request_id == BufferRequest.id)
+            .where(
+                ExchangeMessage.batch_id == batch_id,
+                BufferRequest.message_id == ExchangeMessage.message_id,
+            )
+            .order_by(ExchangeMessage.id)
+        )
+    )
+
+
+def mark_batch_sent(session: Session, batch_id: str, *, sha256: str, message_count: int) -> None:
+    """The file is in the outbound folder: its requests are «sent» (idempotent)."""
+    lock_for_write(session)
+    batch = session.get(ExchangeBatch, batch_id, with_for_update=True)
+    if batch is None:
+        raise LookupError(batch_id)
+    now = utcnow()
+    if batch.state == PREPARED:
+        batch.state = SENT
+        batch.sent_at = now
+    batch.file_sha256 = sha256
+    batch.message_count = message_count
+    for request in session.scalars(
+        select(BufferRequest).where(
+            BufferRequest.batch_id == batch_id, BufferRequest.status == buffer.FORMAT_CHECKED
+        )
+    ):
+        request.status = buffer.SENT
+        request.sent_at = request.updated_at = now
+    session.flush()
+
+
+# --- answers ------------------------------------------------------------------
+
+
+def register_answer_file(
+    session: Session, *, sha256: str, file_name: str, kind: str, batch_id: str | None
+) -> bool:
+    """Claim an answer file by its content; False (and a journal row) when it came before."""
+    lock_for_write(session)
+    earlier = session.get(ExchangeAnswerFile, sha256)
+    if earlier is not None:
+        journal(
+            session,
+            INFO,
+            "repeat_file",
+            f"Файл {file_name} повторяет полученный ранее {earlier.file_name}: пропущен",
+            file_name=file_name,
+            batch_id=batch_id,
+        )
+        return False
+    session.add(
+        ExchangeAnswerFile(
+            sha256=sha256, file_name=file_name, kind=kind, batch_id=batch_id, outcome="processed"
+        )
+    )
+    session.flush()
+    return True
+
+
+def answer_file_known(session: Session, sha256: str) -> bool:
+    return session.get(ExchangeAnswerFile, sha256) is not None
+
+
+def record_unreadable_file(
+    session: Session, *, sha256: str, file_name: str, kind: str, reason: str
+) -> None:
+    """An answer file that could not be read: journalled once, nothing else changes."""
+    if session.get(ExchangeAnswerFile, sha256) is None:
+        session.add(
+            ExchangeAnswerFile(
+                sha256=sha256,
+                file_name=file_name,
+                kind=kind,
+                outcome="unreadable",
+                summary={"reason": reason},
+            )
+        )
+        journal(
+            session,
+            ERROR,
+            "unreadable_file",
+            f"Файл {file_name} не прочитан: {reason}",
+            file_name=file_name,
+        )
+    session.flush()
+
+
+def finish_answer_file(session: Session, sha256: str, outcome: AnswerOutcome) -> None:
+    row = session.get(ExchangeAnswerFile, sha256)
+    if row is not None:
+        row.summary = outcome.as_json()
+
+
+def record_transport_answer(
+    session: Session,
+    *,
+    batch_id: str,
+    code: str,
+    errors: Sequence[AnswerError],
+    file_name: str,
+) -> AnswerOutcome:
+    """``.uprak1``: CA — the batch is taken; CE/CR — none of its messages was taken."""
+    outcome = AnswerOutcome()
+    lock_for_write(session)
+    batch = session.get(ExchangeBatch, batch_id, with_for_update=True)
+    if batch is None:
+        outcome.unknown += 1
+        journal(
+            session,
+            WARNING,
+            "unknown_batch",
+            f"Квитанция {code} на неизвестный пакет {batch_id}: пропущена",
+            file_name=file_name,
+            batch_id=batch_id,
+        )
+        return outcome
+    if batch.transport_code is not None:
+        outcome.repeated += 1
+        same = batch.transport_code == code
+        journal(
+            session,
+            INFO if same else WARNING,
+            "repeat_transport",
+            f"Повторная транспортная квитанция {code} на пакет {batch.file_name}"
+            + ("" if same else f" (первая была {batch.transport_code}, оставлена она)"),
+            file_name=file_name,
+            batch_id=batch_id,
+        )
+        return outcome
+    now = utcnow()
+    batch.transport_code = code
+    batch.transport_errors = [e.as_json() for e in errors]
+    batch.transport_at = now
+    if batch.state in (PREPARED, SENT):
+        batch.state = TRANSPORT_ACCEPTED if code == "CA" else TRANSPORT_ERROR
+    for request in _live_requests(session, batch_id):
+        if request.status not in (buffer.FORMAT_CHECKED, buffer.SENT):
+            continue  # the application answer came first (out of order)
+        if code == "CA":
+            request.status = buffer.TRANSPORT_ACCEPTED
+        else:
+            request.status = buffer.TRANSPORT_ERROR
+            request.errors = [e.as_json() for e in errors] or [
+                AnswerError("Пакет не принят ФЕРЗЛ").as_json()
+            ]
+            request.answered_at = now
+            outcome.rejected += 1
+        request.updated_at = now
+    if code != "CA":
+        journal(
+            session,
+            ERROR,
+            "transport_error",
+            f"Пакет {batch.file_name} не принят ({code}): " + "; ".join(e.text for e in errors),
+            file_name=file_name,
+            batch_id=batch_id,
+        )
+    session.flush()
+    return outcome
+
+
+def _live_requests(session: Session, batch_id: str) -> list[BufferRequest]:
+    """Requests still carrying a message of this batch (not resent or deleted since)."""
+    return list(
+        session.scalars(
+            select(BufferRequest).where(BufferRequest.batch_id == batch_id).with_for_update()
+        )
+    )
+
+
+def record_change_answer(
+    session: Session,
+    *,
+    batch_id: str,
+    message_id: str,
+    code: str,
+    errors: Sequence[AnswerError],
+    file_name: str,
+    outcome: AnswerOutcome,
+) -> None:
+    """One ACK of a ``.uprak2``: AA/AE apply the request, AR rejects it (69: multiple)."""
+    lock_for_write(session)
+    message = session.scalar(
+        select(ExchangeMessage).where(ExchangeMessage.message_id == message_id).with_for_update()
+    )
+    where: dict[str, Any] = {
+        "file_name": file_name,
+        "batch_id": batch_id,
+        "message_id": message_id,
+    }
+    if message is None or message.batch_id != batch_id:
+        outcome.unknown += 1
+        journal(
+            session,
+            WARNING,
+            "unknown_message",
+            f"Ответ {code} на неизвестное сообщение {message_id}: пропущен",
+            **where,
+        )
+        return
+    now = utcnow()
+    message.answer_count += 1
+    if message.answer_code is not None:
+        outcome.repeated += 1
+        same = message.answer_code == code
+        journal(
+            session,
+            INFO if same else WARNING,
+            "repeat_answer",
+            f"Повторный ответ {code} на сообщение {message_id}"
+            + ("" if same else f" (первый был {message.answer_code}, оставлен он)"),
+            buffer_request_id=message.buffer_request_id,
+            **where,
+        )
+        return
+    message.answer_code = code
+    message.answer_errors = [e.as_json() for e in errors]
+    message.answered_at = now
+    batch = session.get(ExchangeBatch, batch_id)
+    if batch is not None and batch.answered_at is None:
+        batch.answered_at = now
+    if batch is not None and batch.state == TRANSPORT_ERROR:
+        journal(
+            session,
+            ERROR,
+            "answer_after_transport_error",
+            f"Ответ {code} на сообщение пакета, не принятого ФЕРЗЛ ({batch.transport_code}):"
+            " запрос не изменён",
+            buffer_request_id=message.buffer_request_id,
+            **where,
+        )
+        return
+    request = (
+        session.get(BufferRequest, message.buffer_request_id, with_for_update=True)
+        if message.buffer_request_id is not None
+        else None
+    )
+    if request is None:
+        outcome.late += 1
+        journal(
+            session,
+            WARNING,
+            "request_deleted",
+            f"Ответ {code} на сообщение {message_id}: запрос № {message.buffer_request_id}"
+            " удалён из буфера — ответ только записан",
+            **where,
+        )
+        return
+    if request.message_id != message_id or request.status in buffer.FINISHED:
+        outcome.late += 1
+        journal(
+            session,
+            WARNING,
+            "late_answer",
+            f"Запоздалый ответ {code} на прежнюю отправку запроса № {request.id}:"
+            " запрос не изменён",
+            buffer_request_id=request.id,
+            **where,
+        )
+        return
+    if code in ("AA", "AE"):
+        person = buffer.apply_request(
+            session,
+            request.id,
+            status=buffer.ACCEPTED if code == "AA" else buffer.ACCEPTED_WARNINGS,
+        )
+        request.errors = [{**e.as_json(), "warning": True} for e in errors]
+        request.answered_at = now
+        message.person_id = person.id
+        outcome.applied += 1
+        return
+    multiple = any(e.code == MULTIPLE_IDENTIFICATION_CODE for e in errors)
+    request.status = buffer.MULTIPLE if multiple else buffer.REJECTED
+    request.errors = [e.as_json() for e in errors] or [
+        AnswerError("ФЕРЗЛ отклонил запрос без указания причины").as_json()
+    ]
+    request.answered_at = request.updated_at = now
+    if multiple:
+        outcome.multiple += 1
+    else:
+        outcome.rejected += 1
+
+
+# --- what the screens show ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A message exchanged about a person, with its batch and answer."""
+
+    message: ExchangeMessage
+    batch: ExchangeBatch
+
+    @property
+    def answer_label(self) -> str:
+        code = self.message.answer_code
+        return ANSWER_LABELS.get(code, code) if code else "Нет ответа"
+
+
+def messages_for_person(
+    session: Session, actor: Actor, person_id: int, request_ids: Iterable[int] = ()
+) -> list[MessageView]:
+    """Messages sent about a person (or about the given requests), newest first.
+
+    The exchange belongs to the buffer: an operator who may not see the buffer sees
+    none of it; an СМО operator sees only the messages of their СМО's requests.
+    """
+    if not can_view_buffer(actor):
+        raise AccessDenied("Ваша роль не даёт доступа к обмену с ФЕРЗЛ")
+    ids = list(request_ids)
+    condition = ExchangeMessage.person_id == person_id
+    if ids:
+        condition = or_(condition, ExchangeMessage.buffer_request_id.in_(ids))
+    stmt = (
+        select(ExchangeMessage, ExchangeBatch)
+        .join(ExchangeBatch, ExchangeBatch.id == ExchangeMessage.batch_id)
+        .where(condition)
+        .order_by(ExchangeMessage.id.desc())
+    )
+    if actor.role == SMO:
+        own = select(BufferRequest.id).where(BufferRequest.author_smo == actor.smo_code)
+        stmt = stmt.where(ExchangeMessage.buffer_request_id.in_(own))
+    return [MessageView(m, b) for m, b in session.execute(stmt)]
+
+
+def recent_events(session: Session, *, limit: int = 100) -> list[ExchangeEvent]:
+    return list(
+        session.scalars(select(ExchangeEvent).order_by(ExchangeEvent.id.desc()).limit(limit))
+    )
