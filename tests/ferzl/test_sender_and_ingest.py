@@ -10,25 +10,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ferzl import answer_ingest, sender
-from ferzl.codec import (
-    ApplicationAnswers,
-    ChangeAnswer,
-    ErrorDetail,
-    TransportAnswer,
-    build_application_answers,
-    build_transport_answer,
-    parse_batch,
-)
+from ferzl.codec import parse_batch
 from register import buffer, exchange
 from register.buffer import create_request
 from register.db import transaction
 from register.models import BufferRequest, ExchangeBatch, ExchangeEvent, Person, PersonVersion
 from register.roles import MO, SMO, TFOMS
 from register.settings import Settings, load_settings
+from tests.exchange_support import answer_batch_file
 from tests.factories import make_user, seed_region, user
 
 TODAY = dt.date(2026, 11, 25)
-NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
@@ -78,29 +70,7 @@ def _requests(factory: sessionmaker[Session]) -> list[BufferRequest]:
 
 
 def _answer_batch(settings: Settings, path: Path, codes: dict[str, str] | None = None) -> None:
-    """Answer a batch file as the central segment would: CA, then one ACK per message."""
-    batch = parse_batch(path.read_bytes())
-    stem = path.name.removesuffix(".uprmes")
-    inbound = settings.exchange_inbound
-    inbound.joinpath(stem + ".uprak1").write_bytes(
-        build_transport_answer(TransportAnswer(batch.header.batch_id, "CA"))
-    )
-    answers = []
-    for m in batch.messages:
-        code = (codes or {}).get(m.message_id, "AA")
-        errors = (
-            (ErrorDetail("PID.3", "204", "E", "69", "Найдено несколько записей"),)
-            if code == "AR"
-            else ()
-        )
-        answers.append(ChangeAnswer(m.message_id, code, errors))
-    inbound.joinpath(stem + ".uprak2").write_bytes(
-        build_application_answers(
-            ApplicationAnswers(batch.header.batch_id, tuple(answers)),
-            region_code="50",
-            created=NOW,
-        )
-    )
+    answer_batch_file(settings.exchange_inbound, path, codes)
 
 
 def test_requests_go_out_in_batches_and_come_back_applied(
