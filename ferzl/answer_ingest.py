@@ -136,21 +136,17 @@ def ingest_answer_bytes(
                 session, batch_id=batch_id, code=parsed.code, errors=errors, file_name=file_name
             )
     else:
+        changes = []
         for answer in parsed.answers:
             if not isinstance(answer, ChangeAnswer):
                 continue  # answers to queries belong to the query journal, not the buffer
             errors = [_error(e, APP_ERROR_TEXTS_RU) for e in answer.errors]
             raw.append(_raw(sha, kind, batch_id, answer.message_id, answer.code, errors))
-            if fresh:
-                exchange.record_change_answer(
-                    session,
-                    batch_id=batch_id,
-                    message_id=answer.message_id,
-                    code=answer.code,
-                    errors=errors,
-                    file_name=file_name,
-                    outcome=outcome,
-                )
+            changes.append(exchange.ChangeAnswerIn(answer.message_id, answer.code, errors))
+        if fresh:
+            exchange.record_change_answers(
+                session, batch_id=batch_id, answers=changes, file_name=file_name, outcome=outcome
+            )
     if not fresh:
         return IngestResult(file_name, sha, kind, batch_id, "repeat", {}, raw)
     exchange.finish_answer_file(session, sha, outcome)

@@ -570,72 +570,123 @@ def apply_request(
 
     Idempotent: a request applied already is returned unchanged.
     """
-    if status not in FINISHED_OK:
-        raise ValueError(f"only an accepted request is applied, not {status!r}")
+    return apply_requests(session, {request_id: status}, actor=actor, forced=forced)[request_id]
+
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+def _chunks(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+
+
+def apply_requests(
+    session: Session,
+    statuses: Mapping[int, str],
+    *,
+    actor: Actor | None = None,
+    forced: bool = False,
+) -> dict[int, Person]:
+    """Apply many confirmed requests in one go (request id → ACCEPTED / ACCEPTED_WARNINGS).
+
+    Each applied request writes the person (new, or updated in place), closes the
+    person's current version, adds a new version with its own change sequence
+    number, and an audit row. Set-based so that a batch of answers of the central
+    segment costs a few statements, not a few per request. Idempotent per request.
+    """
+    for status in statuses.values():
+        if status not in FINISHED_OK:
+            raise ValueError(f"only an accepted request is applied, not {status!r}")
     lock_for_write(session)
-    request = session.get(BufferRequest, request_id, with_for_update=True)
-    if request is None:
-        raise LookupError(request_id)
-    if request.applied_at is not None:
-        assert request.person_id is not None
-        person = session.get(Person, request.person_id)
-        assert person is not None
-        return person
+    ids = sorted(statuses)
+    requests: dict[int, BufferRequest] = {}
+    for chunk in _chunks(ids):
+        locked = select(BufferRequest).where(BufferRequest.id.in_(chunk)).with_for_update()
+        requests.update((r.id, r) for r in session.scalars(locked))
+    missing = [i for i in ids if i not in requests]
+    if missing:
+        raise LookupError(missing[0])
+    todo = [requests[i] for i in ids if requests[i].applied_at is None]
+    result: dict[int, Person] = {}
+    person_ids = sorted({r.person_id for r in requests.values() if r.person_id is not None})
+    persons: dict[int, Person] = {}
+    for chunk in _chunks(person_ids):
+        locked_persons = select(Person).where(Person.id.in_(chunk)).with_for_update()
+        persons.update((p.id, p) for p in session.scalars(locked_persons))
+    for request in requests.values():
+        if request.applied_at is not None:
+            assert request.person_id is not None
+            result[request.id] = persons[request.person_id]
+    if not todo:
+        return result
 
-    record = record_from_json(request.proposed)
-    effective = _effective_date(request, record)
-    seq = next_change_seq(session)
-    if request.operation == flk.REGISTER:
-        person = Person(**record, change_seq=seq)
-        session.add(person)
-    else:
-        found = session.get(Person, request.person_id, with_for_update=True)
-        if found is None:
-            raise LookupError(request.person_id)
-        person = found
-        for field in RECORD_FIELDS:
-            setattr(person, field, record.get(field))
-        person.change_seq = seq
-    person.surname_norm = normalize_name(person.surname)
-    person.name_norm = normalize_name(person.name)
-    person.patronymic_norm = normalize_name(person.patronymic)
-    person.updated_at = utcnow()
-    session.flush()
-
-    current = session.scalar(
-        select(PersonVersion)
-        .where(PersonVersion.person_id == person.id, PersonVersion.valid_to.is_(None))
-        .order_by(PersonVersion.change_seq.desc())
-        .limit(1)
-    )
-    if current is not None:
-        effective = max(effective, current.valid_from)
-        current.valid_to = effective
-    session.add(
-        PersonVersion(
-            person_id=person.id,
-            valid_from=effective,
-            valid_to=None,
-            event_code=request.event_code,
-            source="buffer",
-            buffer_request_id=request.id,
-            change_seq=seq,
-            **record,
+    current: dict[int, PersonVersion] = {}
+    edited = [r.person_id for r in todo if r.person_id is not None]
+    for chunk in _chunks(sorted(set(edited))):
+        open_versions = (
+            select(PersonVersion)
+            .where(PersonVersion.person_id.in_(chunk), PersonVersion.valid_to.is_(None))
+            .order_by(PersonVersion.change_seq)
         )
-    )
-    request.person_id = person.id
-    request.status = status
-    request.applied_at = utcnow()
-    request.updated_at = request.applied_at
-    audit(
-        session,
-        actor,
-        "person.apply_forced" if forced else "person.apply",
-        "person",
-        person.id,
-        {"buffer_request_id": request.id, "event": request.event_code, "change_seq": seq},
-    )
-    return person
+        current.update((v.person_id, v) for v in session.scalars(open_versions))  # latest wins
+
+    first_seq = next_change_seq(session, len(todo))
+    now = utcnow()
+    records = {r.id: record_from_json(r.proposed) for r in todo}
+    for offset, request in enumerate(todo):
+        record = records[request.id]
+        if request.operation == flk.REGISTER:
+            person = Person(**record)
+            session.add(person)
+        else:
+            found = persons.get(request.person_id) if request.person_id is not None else None
+            if found is None:
+                raise LookupError(request.person_id)
+            person = found
+            for name in RECORD_FIELDS:
+                setattr(person, name, record.get(name))
+        person.change_seq = first_seq + offset
+        person.surname_norm = normalize_name(person.surname)
+        person.name_norm = normalize_name(person.name)
+        person.patronymic_norm = normalize_name(person.patronymic)
+        person.updated_at = now
+        result[request.id] = person
+    session.flush()  # new persons get their ids (one multi-row INSERT)
+
+    for offset, request in enumerate(todo):
+        person = result[request.id]
+        record = records[request.id]
+        seq = first_seq + offset
+        effective = _effective_date(request, record)
+        previous = current.get(person.id)
+        if previous is not None:
+            effective = max(effective, previous.valid_from)
+            previous.valid_to = effective
+        session.add(
+            PersonVersion(
+                person_id=person.id,
+                valid_from=effective,
+                valid_to=None,
+                event_code=request.event_code,
+                source="buffer",
+                buffer_request_id=request.id,
+                change_seq=seq,
+                **record,
+            )
+        )
+        request.person_id = person.id
+        request.status = statuses[request.id]
+        request.applied_at = request.updated_at = now
+        audit(
+            session,
+            actor,
+            "person.apply_forced" if forced else "person.apply",
+            "person",
+            person.id,
+            {"buffer_request_id": request.id, "event": request.event_code, "change_seq": seq},
+        )
+    session.flush()
+    return result
 
 
 def _effective_date(request: BufferRequest, record: Mapping[str, Any]) -> dt.date:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from register import buffer
@@ -275,14 +275,19 @@ def mark_batch_sent(session: Session, batch_id: str, *, sha256: str, message_cou
         batch.sent_at = now
     batch.file_sha256 = sha256
     batch.message_count = message_count
-    for request in session.scalars(
-        select(BufferRequest).where(
-            BufferRequest.batch_id == batch_id, BufferRequest.status == buffer.FORMAT_CHECKED
+    # One statement for the whole batch; the version bump keeps operators' optimistic locks.
+    session.execute(
+        update(BufferRequest)
+        .where(BufferRequest.batch_id == batch_id, BufferRequest.status == buffer.FORMAT_CHECKED)
+        .values(
+            status=buffer.SENT,
+            sent_at=now,
+            updated_at=now,
+            version=BufferRequest.version + 1,
         )
-    ):
-        request.status = buffer.SENT
-        request.sent_at = request.updated_at = now
-    session.flush()
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
 
 
 # --- answers ------------------------------------------------------------------
@@ -424,6 +429,15 @@ def _live_requests(session: Session, batch_id: str) -> list[BufferRequest]:
     )
 
 
+@dataclass(frozen=True)
+class ChangeAnswerIn:
+    """One ACK of a ``.uprak2`` as the ingest read it."""
+
+    message_id: str
+    code: str  # AA / AE / AR
+    errors: Sequence[AnswerError] = ()
+
+
 def record_change_answer(
     session: Session,
     *,
@@ -434,107 +448,145 @@ def record_change_answer(
     file_name: str,
     outcome: AnswerOutcome,
 ) -> None:
-    """One ACK of a ``.uprak2``: AA/AE apply the request, AR rejects it (69: multiple)."""
+    """One ACK of a ``.uprak2`` (see :func:`record_change_answers`)."""
+    record_change_answers(
+        session,
+        batch_id=batch_id,
+        answers=[ChangeAnswerIn(message_id, code, errors)],
+        file_name=file_name,
+        outcome=outcome,
+    )
+
+
+def _by_chunks(session: Session, column: Any, values: list[Any], model: Any) -> list[Any]:
+    found: list[Any] = []
+    for i in range(0, len(values), 500):
+        stmt = select(model).where(column.in_(values[i : i + 500])).with_for_update()
+        found.extend(session.scalars(stmt))
+    return found
+
+
+def record_change_answers(
+    session: Session,
+    *,
+    batch_id: str,
+    answers: Sequence[ChangeAnswerIn],
+    file_name: str,
+    outcome: AnswerOutcome,
+) -> None:
+    """The ACKs of a ``.uprak2``: AA/AE apply their requests, AR rejects (69: multiple).
+
+    An answer to an unknown message, a repeat, a late answer to an earlier send of a
+    request that was corrected and resent since, or one whose request was deleted,
+    is journalled and changes nothing.
+    """
     lock_for_write(session)
-    message = session.scalar(
-        select(ExchangeMessage).where(ExchangeMessage.message_id == message_id).with_for_update()
-    )
-    where: dict[str, Any] = {
-        "file_name": file_name,
-        "batch_id": batch_id,
-        "message_id": message_id,
+    messages = {
+        m.message_id: m
+        for m in _by_chunks(
+            session, ExchangeMessage.message_id, [a.message_id for a in answers], ExchangeMessage
+        )
     }
-    if message is None or message.batch_id != batch_id:
-        outcome.unknown += 1
-        journal(
-            session,
-            WARNING,
-            "unknown_message",
-            f"Ответ {code} на неизвестное сообщение {message_id}: пропущен",
-            **where,
-        )
-        return
-    now = utcnow()
-    message.answer_count += 1
-    if message.answer_code is not None:
-        outcome.repeated += 1
-        same = message.answer_code == code
-        journal(
-            session,
-            INFO if same else WARNING,
-            "repeat_answer",
-            f"Повторный ответ {code} на сообщение {message_id}"
-            + ("" if same else f" (первый был {message.answer_code}, оставлен он)"),
-            buffer_request_id=message.buffer_request_id,
-            **where,
-        )
-        return
-    message.answer_code = code
-    message.answer_errors = [e.as_json() for e in errors]
-    message.answered_at = now
+    request_ids = sorted({m.buffer_request_id for m in messages.values() if m.buffer_request_id})
+    requests = {r.id: r for r in _by_chunks(session, BufferRequest.id, request_ids, BufferRequest)}
     batch = session.get(ExchangeBatch, batch_id)
-    if batch is not None and batch.answered_at is None:
-        batch.answered_at = now
-    if batch is not None and batch.state == TRANSPORT_ERROR:
-        journal(
-            session,
-            ERROR,
-            "answer_after_transport_error",
-            f"Ответ {code} на сообщение пакета, не принятого ФЕРЗЛ ({batch.transport_code}):"
-            " запрос не изменён",
-            buffer_request_id=message.buffer_request_id,
-            **where,
-        )
+    now = utcnow()
+    to_apply: dict[int, str] = {}
+    warnings: dict[int, list[dict[str, Any]]] = {}
+    for answer in answers:
+        code, message_id = answer.code, answer.message_id
+        where: dict[str, Any] = {
+            "file_name": file_name,
+            "batch_id": batch_id,
+            "message_id": message_id,
+        }
+        message = messages.get(message_id)
+        if message is None or message.batch_id != batch_id:
+            outcome.unknown += 1
+            journal(
+                session,
+                WARNING,
+                "unknown_message",
+                f"Ответ {code} на неизвестное сообщение {message_id}: пропущен",
+                **where,
+            )
+            continue
+        message.answer_count += 1
+        where["buffer_request_id"] = message.buffer_request_id
+        if message.answer_code is not None:
+            outcome.repeated += 1
+            same = message.answer_code == code
+            journal(
+                session,
+                INFO if same else WARNING,
+                "repeat_answer",
+                f"Повторный ответ {code} на сообщение {message_id}"
+                + ("" if same else f" (первый был {message.answer_code}, оставлен он)"),
+                **where,
+            )
+            continue
+        message.answer_code = code
+        message.answer_errors = [e.as_json() for e in answer.errors]
+        message.answered_at = now
+        if batch is not None and batch.answered_at is None:
+            batch.answered_at = now
+        if batch is not None and batch.state == TRANSPORT_ERROR:
+            journal(
+                session,
+                ERROR,
+                "answer_after_transport_error",
+                f"Ответ {code} на сообщение пакета, не принятого ФЕРЗЛ ({batch.transport_code}):"
+                " запрос не изменён",
+                **where,
+            )
+            continue
+        request = requests.get(message.buffer_request_id or 0)
+        if request is None:
+            outcome.late += 1
+            journal(
+                session,
+                WARNING,
+                "request_deleted",
+                f"Ответ {code} на сообщение {message_id}: запрос № {message.buffer_request_id}"
+                " удалён из буфера — ответ только записан",
+                **where,
+            )
+            continue
+        if request.message_id != message_id or request.status in buffer.FINISHED:
+            outcome.late += 1
+            journal(
+                session,
+                WARNING,
+                "late_answer",
+                f"Запоздалый ответ {code} на прежнюю отправку запроса № {request.id}:"
+                " запрос не изменён",
+                **where,
+            )
+            continue
+        request.answered_at = request.updated_at = now
+        if code in ("AA", "AE"):
+            to_apply[request.id] = buffer.ACCEPTED if code == "AA" else buffer.ACCEPTED_WARNINGS
+            warnings[request.id] = [{**e.as_json(), "warning": True} for e in answer.errors]
+            continue
+        multiple = any(e.code == MULTIPLE_IDENTIFICATION_CODE for e in answer.errors)
+        request.status = buffer.MULTIPLE if multiple else buffer.REJECTED
+        request.errors = [e.as_json() for e in answer.errors] or [
+            AnswerError("ФЕРЗЛ отклонил запрос без указания причины").as_json()
+        ]
+        if multiple:
+            outcome.multiple += 1
+        else:
+            outcome.rejected += 1
+    if not to_apply:
+        session.flush()
         return
-    request = (
-        session.get(BufferRequest, message.buffer_request_id, with_for_update=True)
-        if message.buffer_request_id is not None
-        else None
-    )
-    if request is None:
-        outcome.late += 1
-        journal(
-            session,
-            WARNING,
-            "request_deleted",
-            f"Ответ {code} на сообщение {message_id}: запрос № {message.buffer_request_id}"
-            " удалён из буфера — ответ только записан",
-            **where,
-        )
-        return
-    if request.message_id != message_id or request.status in buffer.FINISHED:
-        outcome.late += 1
-        journal(
-            session,
-            WARNING,
-            "late_answer",
-            f"Запоздалый ответ {code} на прежнюю отправку запроса № {request.id}:"
-            " запрос не изменён",
-            buffer_request_id=request.id,
-            **where,
-        )
-        return
-    if code in ("AA", "AE"):
-        person = buffer.apply_request(
-            session,
-            request.id,
-            status=buffer.ACCEPTED if code == "AA" else buffer.ACCEPTED_WARNINGS,
-        )
-        request.errors = [{**e.as_json(), "warning": True} for e in errors]
-        request.answered_at = now
-        message.person_id = person.id
-        outcome.applied += 1
-        return
-    multiple = any(e.code == MULTIPLE_IDENTIFICATION_CODE for e in errors)
-    request.status = buffer.MULTIPLE if multiple else buffer.REJECTED
-    request.errors = [e.as_json() for e in errors] or [
-        AnswerError("ФЕРЗЛ отклонил запрос без указания причины").as_json()
-    ]
-    request.answered_at = request.updated_at = now
-    if multiple:
-        outcome.multiple += 1
-    else:
-        outcome.rejected += 1
+    persons = buffer.apply_requests(session, to_apply)
+    for request_id, person in persons.items():
+        requests[request_id].errors = warnings[request_id]
+        message_of = messages[requests[request_id].message_id or ""]
+        message_of.person_id = person.id
+    outcome.applied += len(to_apply)
+    session.flush()
 
 
 # --- what the screens show ------------------------------------------------------

@@ -17,34 +17,45 @@ from register.models import ChangeCounter, Person, PersonVersion
 PERSON_VERSION = "person_version"
 
 
-def next_value(session: Session, name: str, initial: Callable[[], int]) -> int:
-    """Increment counter ``name`` and return its new value.
+def next_value(session: Session, name: str, initial: Callable[[], int], step: int = 1) -> int:
+    """Increment counter ``name`` by ``step`` and return its new value.
 
-    ``initial()`` gives the value before the first increment (computed from the
-    data when the counter does not exist yet).
+    The values ``new - step + 1 … new`` are the caller's. ``initial()`` gives the
+    value before the first increment (computed from the data when the counter does
+    not exist yet).
     """
+    if step < 1:
+        raise ValueError("step must be positive")
     result = session.execute(
         update(ChangeCounter)
         .where(ChangeCounter.name == name)
-        .values(value=ChangeCounter.value + 1)
+        .values(value=ChangeCounter.value + step)
         .returning(ChangeCounter.value)
     ).scalar_one_or_none()
     if result is not None:
         return int(result)
-    value = initial() + 1
+    value = initial() + step
     session.add(ChangeCounter(name=name, value=value))
     session.flush()
     return value
 
 
-def next_change_seq(session: Session) -> int:
-    """The next monotonic change sequence number for a person version."""
-    return next_value(
-        session,
-        PERSON_VERSION,
-        lambda: int(
-            session.scalar(select(func.coalesce(func.max(PersonVersion.change_seq), 0))) or 0
-        ),
+def next_change_seq(session: Session, count: int = 1) -> int:
+    """The next monotonic change sequence number for a person version.
+
+    With ``count`` > 1 a block is reserved and its *first* number returned.
+    """
+    return (
+        1
+        - count
+        + next_value(
+            session,
+            PERSON_VERSION,
+            lambda: int(
+                session.scalar(select(func.coalesce(func.max(PersonVersion.change_seq), 0))) or 0
+            ),
+            count,
+        )
     )
 
 

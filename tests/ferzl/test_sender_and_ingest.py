@@ -205,16 +205,13 @@ def test_crash_in_the_middle_of_an_answer_file_applies_nothing_then_all_once(
     (batch_file,) = settings.exchange_outbound.glob("*.uprmes")
     _answer_batch(settings, batch_file)
     settings.exchange_inbound.joinpath(batch_file.stem + ".uprak1").unlink()
-    real = exchange.record_change_answer
-    calls = {"n": 0}
+    real = buffer.apply_requests
 
-    def dies_on_second(*args: object, **kwargs: object) -> None:
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise KeyboardInterrupt("killed")
+    def dies_after_applying(*args: object, **kwargs: object) -> None:
         real(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt("killed before the commit")
 
-    monkeypatch.setattr(exchange, "record_change_answer", dies_on_second)
+    monkeypatch.setattr(buffer, "apply_requests", dies_after_applying)
     with pytest.raises(KeyboardInterrupt):
         answer_ingest.ingest_pending(region, settings)
     assert {r.status for r in _requests(region)} == {buffer.SENT}
