@@ -187,11 +187,40 @@ def _web_command(settings: Settings, workers: int = 2) -> list[str]:
 
 
 @main.command("ferzl-emulator", help="Запустить эмулятор центрального сегмента (ФЕРЗЛ).")
-def ferzl_emulator() -> None:
+@click.option(
+    "--faults",
+    envvar="RSERZ_FERZL_FAULTS",
+    help="Сбои ответов: delay=<с>,duplicate=<n>,reorder,malformed=<n>,unknown=<n>.",
+)
+@click.option("--poll", default=0.5, show_default=True, help="Опрос каталога пакетов, с.")
+@click.option(
+    "--other-regions",
+    default=5_000,
+    show_default=True,
+    help="Лиц других регионов при первом заполнении.",
+)
+@click.option("--no-answer", is_flag=True, help="Только поиск (HTTP), пакеты не обрабатывать.")
+def ferzl_emulator(faults: str | None, poll: float, other_regions: int, no_answer: bool) -> None:
+    from ferzl.emulator.faults import parse_faults
+    from ferzl.emulator.seed import SeedError
     from ferzl.emulator.server import serve
 
     settings = _settings()
-    serve(settings.host, settings.ferzl_port)
+    try:
+        parsed = parse_faults(faults)
+    except ValueError as exc:
+        raise click.ClickException(f"--faults: {exc}") from exc
+    settings.ensure_dirs()
+    try:
+        serve(
+            settings,
+            faults=parsed,
+            poll=poll,
+            other_regions=other_regions,
+            answer=not no_answer,
+        )
+    except SeedError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command(help="Поднять всю платформу на встроенных настройках с демо-регионом.")

@@ -20,6 +20,7 @@ from ferzl.codec.answers import (
     parse_transport_answer,
 )
 from ferzl.codec.batch import NS, BatchError
+from ferzl.codec.hl7xml import schema
 
 MSK = timezone(timedelta(hours=3))
 CREATED = datetime(2026, 11, 26, 9, 0, tzinfo=MSK)
@@ -204,3 +205,90 @@ def test_wrong_msa_code_and_bad_values() -> None:
         ChangeAnswer(MSG_1, "CA")
     with pytest.raises(ValueError):
         build_transport_answer(TransportAnswer(BATCH_ID, "CA"), "koi8-r")
+
+
+# --------------------------------------------------------------------------- XSD
+
+
+@pytest.mark.parametrize("encoding", ["windows-1251", "utf-8"])
+def test_built_answers_are_valid_against_the_xsds(encoding: str) -> None:
+    uprak2 = build_application_answers(
+        _answers(), region_code="45000", created=CREATED, encoding=encoding
+    )
+    schema("uprak2.xsd").assertValid(etree.fromstring(uprak2))
+    for code in ("CA", "CE", "CR"):
+        errors = () if code == "CA" else (ErrorDetail(None, None, "E", "41", "Ошибка схемы"),)
+        uprak1 = build_transport_answer(TransportAnswer(BATCH_ID, code, errors), encoding)
+        schema("ack.xsd").assertValid(etree.fromstring(uprak1))
+
+
+UPRAK1 = """<ACK xmlns="urn:hl7-org:v2xml">
+  <MSH><MSH.1>|</MSH.1><MSH.2>^~\\&amp;</MSH.2><MSH.9>ACK</MSH.9>
+       <MSH.10>a8098c1a-f86e-11da-bd1a-00112444be1e</MSH.10><MSH.12><VID.1>2.6</VID.1></MSH.12>
+  </MSH>
+  <MSA><MSA.1>CR</MSA.1><MSA.2>{batch}</MSA.2></MSA>
+  <ERR><ERR.3><CWE.1>207</CWE.1></ERR.3><ERR.4>E</ERR.4><ERR.5>44</ERR.5>
+       <ERR.6>Контрольная сумма пакета не совпадает</ERR.6></ERR>
+</ACK>
+""".replace("{batch}", BATCH_ID)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        UPRAK1.encode("utf-8"),
+        b"\xef\xbb\xbf" + UPRAK1.encode("utf-8"),
+        b'<?xml version="1.0" encoding="windows-1251"?>\n' + UPRAK1.encode("cp1251"),
+    ],
+    ids=["no-declaration", "utf-8-bom", "windows-1251"],
+)
+def test_hand_written_uprak1_in_every_encoding(data: bytes) -> None:
+    assert parse_transport_answer(data) == TransportAnswer(
+        BATCH_ID,
+        "CR",
+        (ErrorDetail(None, "207", "E", "44", "Контрольная сумма пакета не совпадает"),),
+    )
+
+
+def _transport_fault(text: str) -> BatchError:
+    with pytest.raises(BatchError) as exc:
+        parse_transport_answer(text.encode("utf-8"))
+    return exc.value
+
+
+def test_transport_answer_faults() -> None:
+    assert _transport_fault(UPRAK1.replace(BATCH_ID, "пакет-1")).code == 42
+    error = _transport_fault(
+        UPRAK1.replace("<ERR.4>E</ERR.4>", "").replace("<ERR.3>", "<ERR.4>E</ERR.4><ERR.3>")
+    )
+    assert error.code == 41 and error.text_ru.startswith("нарушение структуры квитанции")
+    assert _transport_fault(UPRAK1.replace("<ERR.4>E<", "<ERR.4>X<")).code == 41
+    assert _transport_fault(UPRAK1.replace("<MSA>", "<QAK/><MSA>")).code == 41
+    error = _transport_fault(UPRAK1.replace("ACK", "NAK"))
+    assert error.code == 41 and "ожидался ACK" in error.text_ru
+    # a .uprak2 is not a .uprak1, and the other way round
+    uprak2 = build_application_answers(_answers(), region_code="45000", created=CREATED)
+    with pytest.raises(BatchError) as exc:
+        parse_transport_answer(uprak2)
+    assert exc.value.code == 41
+    with pytest.raises(BatchError) as exc:
+        parse_application_answers(UPRAK1.encode("utf-8"))
+    assert exc.value.code == 41
+
+
+def test_application_answer_faults() -> None:
+    text = build_application_answers(
+        _answers(), region_code="45000", created=CREATED, encoding="utf-8"
+    ).decode("utf-8")
+    with pytest.raises(BatchError) as exc:
+        parse_application_answers(text.replace(f"<BHS.11>{BATCH_ID}", "<BHS.11>x").encode())
+    assert exc.value.code == 42
+    with pytest.raises(BatchError) as exc:
+        parse_application_answers(text.replace(f"<MSA.2>{MSG_1}", "<MSA.2>x").encode())
+    assert exc.value.code == 41 and "MSA.2" in exc.value.text_ru
+    with pytest.raises(BatchError) as exc:
+        parse_application_answers(text.replace("<MSA.1>AA<", "<MSA.1>CA<").encode())
+    assert exc.value.code == 41
+    with pytest.raises(BatchError) as exc:
+        parse_application_answers(text[: len(text) // 2].encode())
+    assert exc.value.code == 40

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
+from importlib import resources
 
 import pytest
 from lxml import etree
@@ -20,6 +22,7 @@ from ferzl.codec.batch import (
     build_batch,
     parse_batch,
 )
+from ferzl.codec.hl7xml import schema
 
 MSK = timezone(timedelta(hours=3))
 HEADER = BatchHeader(
@@ -255,3 +258,162 @@ def test_zdr_only_with_p02() -> None:
 def test_unknown_encoding_refused() -> None:
     with pytest.raises(ValueError):
         build_batch(HEADER, _messages(), encoding="koi8-r")
+
+
+# --------------------------------------------------------------------------- XSD
+
+
+@pytest.mark.parametrize("encoding", ["windows-1251", "utf-8"])
+def test_built_batch_is_valid_against_the_xsd(encoding: str) -> None:
+    root = etree.fromstring(build_batch(HEADER, _messages(), encoding=encoding))
+    schema("uprmessagebatch.xsd").assertValid(root)
+    empty = etree.fromstring(build_batch(HEADER, [], encoding=encoding))
+    schema("uprmessagebatch.xsd").assertValid(empty)
+    assert parse_batch(etree.tostring(empty)).messages == ()
+
+
+HAND_WRITTEN_A03 = """<?xml version="1.0" encoding="windows-1251"?>
+<!-- hand-written: death of a person of another region, no insurance group -->
+<UPRMessageBatch xmlns="urn:hl7-org:v2xml">
+  <BHS>
+    <BHS.1>|</BHS.1><BHS.2>^~\\&amp;</BHS.2>
+    <BHS.3><HD.1>СРЗ 45000</HD.1></BHS.3>
+    <BHS.4><HD.1>45000</HD.1><HD.2>1.2.643.2.40.3.3.1.0</HD.2><HD.3>ISO</HD.3></BHS.4>
+    <BHS.5><HD.1>ЦК ЕРП</HD.1></BHS.5>
+    <BHS.6><HD.1>00</HD.1></BHS.6>
+    <BHS.7>2026-11-25T10:30:15+03:00</BHS.7>
+    <BHS.9>P</BHS.9>
+    <BHS.11>1b4e28ba-2fa1-11d2-883f-0016d3cca427</BHS.11>
+  </BHS>
+  <ADT_A03>
+    <MSH>
+      <MSH.1>|</MSH.1><MSH.2>^~\\&amp;</MSH.2>
+      <MSH.3><HD.1>СРЗ 45000</HD.1></MSH.3>
+      <MSH.4><HD.1>45000</HD.1><HD.2>1.2.643.2.40.3.3.1.0</HD.2><HD.3>ISO</HD.3></MSH.4>
+      <MSH.5><HD.1>ЦК ЕРП</HD.1></MSH.5>
+      <MSH.6><HD.1>00</HD.1></MSH.6>
+      <MSH.7>2026-11-25T10:30:15+03:00</MSH.7>
+      <MSH.9><MSG.1>ADT</MSG.1><MSG.2>A03</MSG.2><MSG.3>ADT_A03</MSG.3></MSH.9>
+      <MSH.10>9b2f9f3c-4d1e-4b8a-8c2a-3f1d2e3c4b5a</MSH.10>
+      <MSH.11><PT.1>P</PT.1></MSH.11>
+      <MSH.12><VID.1>2.6</VID.1></MSH.12>
+      <MSH.15>AL</MSH.15><MSH.16>AL</MSH.16>
+    </MSH>
+    <EVN><EVN.2>2026-11-22</EVN.2><EVN.4>П03</EVN.4></EVN>
+    <PID>
+      <PID.3><CX.1>7750000000000011</CX.1><CX.5>NI</CX.5></PID.3>
+      <PID.5><XPN.1><FN.1>Петрова</FN.1></XPN.1><XPN.2>Мария</XPN.2><XPN.7>L</XPN.7></PID.5>
+      <PID.7>1930-05-05</PID.7>
+      <PID.8>2</PID.8>
+      <PID.29>2026-11-10</PID.29>
+      <PID.30>Y</PID.30>
+    </PID>
+    <PV1><PV1.2>1</PV1.2></PV1>
+  </ADT_A03>
+  <BTS><BTS.1>1</BTS.1><BTS.3>{hash}</BTS.3></BTS>
+</UPRMessageBatch>
+""".replace("{hash}", batch_hash(["9b2f9f3c-4d1e-4b8a-8c2a-3f1d2e3c4b5a"]))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        HAND_WRITTEN_A03.encode("cp1251"),
+        b"\xef\xbb\xbf" + HAND_WRITTEN_A03.replace("windows-1251", "UTF-8").encode("utf-8"),
+        HAND_WRITTEN_A03.split("\n", 1)[1].encode("utf-8"),  # no declaration
+    ],
+    ids=["windows-1251", "utf-8-bom", "no-declaration"],
+)
+def test_hand_written_batch(data: bytes) -> None:
+    parsed = parse_batch(data)
+    assert parsed.messages == (_messages()[2],)
+
+
+def _fault(text: str) -> BatchError:
+    with pytest.raises(BatchError) as exc:
+        parse_batch(text.encode("utf-8"))
+    return exc.value
+
+
+def _cut(text: str, start: str, end: str) -> str:
+    i, j = text.index(start), text.index(end) + len(end)
+    return text[:i] + text[j:]
+
+
+def test_structural_faults_are_41_with_a_russian_reason_and_line() -> None:
+    text = build_batch(HEADER, _messages(), encoding="utf-8").decode("utf-8")
+    swapped = text.replace(
+        "<PID.7>1985-02-28</PID.7><PID.8>2</PID.8>", "<PID.8>2</PID.8><PID.7>1985-02-28</PID.7>"
+    )
+    assert swapped != text
+    faults = {
+        "missing PV1": (_cut(text, "<PV1>", "</PV1>"), "ожидается PV1"),
+        "missing EVN.4": (_cut(text, "<EVN.4>", "</EVN.4>"), "EVN.4"),
+        "fields out of order": (swapped, "PID.8 здесь не ожидается"),
+        "BTS before a message": (
+            text.replace("<ADT_A03>", "<BTS><BTS.1>0</BTS.1><BTS.3>0</BTS.3></BTS><ADT_A03>"),
+            "лишний элемент ADT_A03",
+        ),
+        "no BHS": (_cut(text, "<BHS>", "</BHS>"), "BHS.11"),
+        "date shape": (text.replace("<PID.7>1985-02-28<", "<PID.7>28.02.1985<"), "yyyy-MM-dd"),
+        "impossible date": (text.replace("<PID.7>1985-02-28<", "<PID.7>1985-02-31<"), "дата"),
+        "message id": (
+            text.replace("0f8fad5b-d9cb-469f-a165-70867728950e", "сообщение-1"),
+            "не GUID",
+        ),
+        "component as text": (
+            text.replace("<MSH.11><PT.1>P</PT.1></MSH.11>", "<MSH.11>P</MSH.11>", 1),
+            "MSH.11",
+        ),
+        "foreign namespace": (text.replace("<PV1>", '<PV1 xmlns="urn:other">', 1), "PV1"),
+        "wrong trigger": (text.replace("<MSG.2>A08<", "<MSG.2>A04<", 1), "MSH.9/MSG.2"),
+    }
+    for name, (faulty, reason) in faults.items():
+        error = _fault(faulty)
+        expected_code = 42 if name == "no BHS" else 41
+        assert error.code == expected_code, name
+        assert reason in error.text_ru, (name, error.text_ru)
+        if expected_code == 41:
+            assert error.text_ru.startswith("нарушение структуры пакета"), name
+    assert _fault(swapped).text_ru.endswith("(строка 2)")  # the declaration is line 1
+
+
+def test_bytes_contradicting_the_declaration_are_40() -> None:
+    data = build_batch(HEADER, _messages(), encoding="windows-1251")
+    with pytest.raises(BatchError) as exc:
+        parse_batch(data.replace(b"windows-1251", b"utf-8", 1))
+    assert exc.value.code == 40
+
+
+def test_external_dtd_is_40() -> None:
+    data = build_batch(HEADER, _messages(), encoding="utf-8")
+    decl, _, body = data.partition(b"?>")
+    evil = decl + b'?>\n<!DOCTYPE UPRMessageBatch SYSTEM "http://example.invalid/x.dtd">' + body
+    with pytest.raises(BatchError) as exc:
+        parse_batch(evil)
+    assert exc.value.code == 40
+
+
+def test_schemas_are_package_data_and_declare_only_their_root() -> None:
+    files = {f.name for f in resources.files("ferzl.schemas").iterdir()}
+    assert {"hl7-common.xsd", "uprmessagebatch.xsd", "ack.xsd", "uprak2.xsd"} <= files
+    # a segment is not a document: only the roots are global elements
+    with pytest.raises(BatchError) as exc:
+        parse_batch(b'<PID xmlns="urn:hl7-org:v2xml"/>')
+    assert exc.value.code == 41
+
+
+def test_parsing_in_threads() -> None:
+    good = build_batch(HEADER, _messages(), encoding="utf-8")
+    bad = good.replace(b"<PV1>", b"<PV1><PV1.1>x</PV1.1>", 1)
+
+    def outcome(data: bytes) -> int:
+        try:
+            parse_batch(data)
+        except BatchError as exc:
+            return exc.code
+        return 0
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(outcome, [good, bad] * 20))
+    assert results == [0, 41] * 20
