@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from register import flk
@@ -22,6 +22,7 @@ from register.db import lock_for_write
 from register.enp import make_enp, validate_enp
 from register.models import (
     RECORD_FIELDS,
+    AuditLog,
     BufferRequest,
     Mo,
     Person,
@@ -570,7 +571,12 @@ def apply_request(
 
     Idempotent: a request applied already is returned unchanged.
     """
-    return apply_requests(session, {request_id: status}, actor=actor, forced=forced)[request_id]
+    person_id = apply_requests(session, {request_id: status}, actor=actor, forced=forced)[
+        request_id
+    ]
+    person = session.get(Person, person_id)
+    assert person is not None
+    return person
 
 
 _CHUNK = 500  # ids per IN (...) list
@@ -580,19 +586,31 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
+def _person_row(record: Mapping[str, Any], seq: int, now: dt.datetime) -> dict[str, Any]:
+    return {
+        **{name: record.get(name) for name in RECORD_FIELDS},
+        "surname_norm": normalize_name(record.get("surname")),
+        "name_norm": normalize_name(record.get("name")),
+        "patronymic_norm": normalize_name(record.get("patronymic")),
+        "change_seq": seq,
+        "updated_at": now,
+    }
+
+
 def apply_requests(
     session: Session,
     statuses: Mapping[int, str],
     *,
     actor: Actor | None = None,
     forced: bool = False,
-) -> dict[int, Person]:
+) -> dict[int, int]:
     """Apply many confirmed requests in one go (request id → ACCEPTED / ACCEPTED_WARNINGS).
 
-    Each applied request writes the person (new, or updated in place), closes the
-    person's current version, adds a new version with its own change sequence
-    number, and an audit row. Set-based so that a batch of answers of the central
-    segment costs a few statements, not a few per request. Idempotent per request.
+    Each applied request writes the person (new, or updated in place with its version
+    bumped), closes the person's current version, adds a new version with its own
+    change sequence number, and an audit row. Written with multi-row statements, so a
+    batch of answers costs a few statements, not a few per request. Idempotent per
+    request. Returns request id → person id.
     """
     for status in statuses.values():
         if status not in FINISHED_OK:
@@ -606,86 +624,110 @@ def apply_requests(
     missing = [i for i in ids if i not in requests]
     if missing:
         raise LookupError(missing[0])
+    result: dict[int, int] = {
+        r.id: r.person_id or 0 for r in requests.values() if r.applied_at is not None
+    }
     todo = [requests[i] for i in ids if requests[i].applied_at is None]
-    result: dict[int, Person] = {}
-    person_ids = sorted({r.person_id for r in requests.values() if r.person_id is not None})
-    persons: dict[int, Person] = {}
-    for chunk in _chunks(person_ids):
-        locked_persons = select(Person).where(Person.id.in_(chunk)).with_for_update()
-        persons.update((p.id, p) for p in session.scalars(locked_persons))
-    for request in requests.values():
-        if request.applied_at is not None:
-            assert request.person_id is not None
-            result[request.id] = persons[request.person_id]
     if not todo:
         return result
 
-    current: dict[int, PersonVersion] = {}
-    edited = [r.person_id for r in todo if r.person_id is not None]
-    for chunk in _chunks(sorted(set(edited))):
-        open_versions = (
-            select(PersonVersion)
+    edited_ids = sorted({r.person_id or 0 for r in todo if r.operation != flk.REGISTER} - {0})
+    person_versions: dict[int, int] = {}
+    current: dict[int, tuple[int, dt.date]] = {}
+    for chunk in _chunks(edited_ids):
+        locked_persons = session.execute(
+            select(Person.id, Person.version).where(Person.id.in_(chunk)).with_for_update()
+        )
+        person_versions.update((pid, version) for pid, version in locked_persons)
+        open_rows = session.execute(
+            select(PersonVersion.person_id, PersonVersion.id, PersonVersion.valid_from)
             .where(PersonVersion.person_id.in_(chunk), PersonVersion.valid_to.is_(None))
             .order_by(PersonVersion.change_seq)
         )
-        current.update((v.person_id, v) for v in session.scalars(open_versions))  # latest wins
+        current.update((pid, (vid, start)) for pid, vid, start in open_rows)  # latest wins
+    for request in todo:
+        if request.operation != flk.REGISTER and request.person_id not in person_versions:
+            raise LookupError(request.person_id)
 
     first_seq = next_change_seq(session, len(todo))
     now = utcnow()
     records = {r.id: record_from_json(r.proposed) for r in todo}
-    for offset, request in enumerate(todo):
-        record = records[request.id]
-        if request.operation == flk.REGISTER:
-            person = Person(**record)
-            session.add(person)
-        else:
-            found = persons.get(request.person_id) if request.person_id is not None else None
-            if found is None:
-                raise LookupError(request.person_id)
-            person = found
-            for name in RECORD_FIELDS:
-                setattr(person, name, record.get(name))
-        person.change_seq = first_seq + offset
-        person.surname_norm = normalize_name(person.surname)
-        person.name_norm = normalize_name(person.name)
-        person.patronymic_norm = normalize_name(person.patronymic)
-        person.updated_at = now
-        result[request.id] = person
-    session.flush()  # new persons get their ids (one multi-row INSERT)
-
-    for offset, request in enumerate(todo):
-        person = result[request.id]
-        record = records[request.id]
-        seq = first_seq + offset
-        effective = _effective_date(request, record)
-        previous = current.get(person.id)
-        if previous is not None:
-            effective = max(effective, previous.valid_from)
-            previous.valid_to = effective
-        session.add(
-            PersonVersion(
-                person_id=person.id,
-                valid_from=effective,
-                valid_to=None,
-                event_code=request.event_code,
-                source="buffer",
-                buffer_request_id=request.id,
-                change_seq=seq,
-                **record,
-            )
+    seqs = {r.id: first_seq + offset for offset, r in enumerate(todo)}
+    new = [r for r in todo if r.operation == flk.REGISTER]
+    if new:
+        rows = [{**_person_row(records[r.id], seqs[r.id], now), "version": 1} for r in new]
+        inserted = session.execute(
+            insert(Person).returning(Person.id, sort_by_parameter_order=True), rows
         )
-        request.person_id = person.id
+        for request, person_id in zip(new, inserted.scalars(), strict=True):
+            result[request.id] = person_id
+    edits = [r for r in todo if r.operation != flk.REGISTER]
+    if edits:
+        # Core, not the ORM's bulk update: that one would check the version, not set it.
+        table = Person.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("person_pk")),  # type: ignore[attr-defined,arg-type]
+            [
+                {
+                    **_person_row(records[r.id], seqs[r.id], now),
+                    "person_pk": r.person_id,
+                    "version": person_versions[r.person_id or 0] + 1,
+                }
+                for r in edits
+            ],
+        )
+        result.update((r.id, r.person_id or 0) for r in edits)
+
+    closed: list[dict[str, Any]] = []
+    versions: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for request in todo:
+        person_id = result[request.id]
+        record = records[request.id]
+        effective = _effective_date(request, record)
+        if person_id in current:
+            version_id, valid_from = current[person_id]
+            effective = max(effective, valid_from)
+            closed.append({"id": version_id, "valid_to": effective})
+        versions.append(
+            {
+                **{name: record.get(name) for name in RECORD_FIELDS},
+                "person_id": person_id,
+                "valid_from": effective,
+                "valid_to": None,
+                "event_code": request.event_code,
+                "source": "buffer",
+                "buffer_request_id": request.id,
+                "change_seq": seqs[request.id],
+                "recorded_at": now,
+            }
+        )
+        audits.append(
+            {
+                "at": now,
+                "user_id": getattr(actor, "id", None),
+                "user_login": actor.login if actor else "system",
+                "action": "person.apply_forced" if forced else "person.apply",
+                "object_type": "person",
+                "object_id": str(person_id),
+                "details": {
+                    "buffer_request_id": request.id,
+                    "event": request.event_code,
+                    "change_seq": seqs[request.id],
+                },
+            }
+        )
+        request.person_id = person_id
         request.status = statuses[request.id]
         request.applied_at = request.updated_at = now
-        audit(
-            session,
-            actor,
-            "person.apply_forced" if forced else "person.apply",
-            "person",
-            person.id,
-            {"buffer_request_id": request.id, "event": request.event_code, "change_seq": seq},
-        )
+    if closed:
+        session.execute(update(PersonVersion), closed)
+    session.execute(insert(PersonVersion), versions)
+    session.execute(insert(AuditLog), audits)
     session.flush()
+    # Persons loaded earlier in this session are stale now.
+    for person in [o for o in session.identity_map.values() if isinstance(o, Person)]:
+        session.expire(person)
     return result
 
 

@@ -581,10 +581,9 @@ def record_change_answers(
         session.flush()
         return
     persons = buffer.apply_requests(session, to_apply)
-    for request_id, person in persons.items():
+    for request_id, person_id in persons.items():
         requests[request_id].errors = warnings[request_id]
-        message_of = messages[requests[request_id].message_id or ""]
-        message_of.person_id = person.id
+        messages[requests[request_id].message_id or ""].person_id = person_id
     outcome.applied += len(to_apply)
     session.flush()
 

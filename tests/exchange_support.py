@@ -51,6 +51,7 @@ def queue_registrations(factory: sessionmaker[Session], count: int, *, chunk: in
     """``count`` registration requests waiting to be sent, written in bulk (as the buffer would
     hold them after the ФЛК) — for crash tests and benchmarks of the exchange."""
     from register.buffer import FORMAT_CHECKED, record_to_json
+    from register.enp import make_enp
     from register.models import BufferRequest
     from register.names import normalize_name
     from tests.factories import person_record
@@ -59,9 +60,11 @@ def queue_registrations(factory: sessionmaker[Session], count: int, *, chunk: in
     while done < count:
         rows = []
         for i in range(done, min(count, done + chunk)):
+            birth = dt.date(1950, 1, 1) + dt.timedelta(days=i % 20000)
             record = person_record(
+                enp=make_enp("50", birth, 1, i // 20000),
                 surname=f"ОБМЕНОВ{_letters(i)}",
-                birth_date=dt.date(1950, 1, 1) + dt.timedelta(days=i % 20000),
+                birth_date=birth,
                 doc_number=f"{i:06d}",
                 doc_series=f"{10 + i // 1_000_000:02d} 77",
                 insurance_start=dt.date(2026, 11, 1),

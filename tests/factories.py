@@ -72,7 +72,7 @@ def person_record(**overrides: Any) -> dict[str, Any]:
     sex = overrides.get("sex", 1)
     record: dict[str, Any] = {f: None for f in RECORD_FIELDS}
     record.update(
-        enp=make_enp("50", birth, sex, 50000 + n),
+        enp=make_enp("50", birth, sex, (50000 + n) % 100_000),
         surname="ИВАНОВ",
         name="ИВАН",
         patronymic="ИВАНОВИЧ",
