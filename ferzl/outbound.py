@@ -21,16 +21,21 @@ def change_message(
     smo_ogrn: Mapping[str, str],
     region_okato: str,
     mode: str = MODE,
+    message_id: str | None = None,
 ) -> ChangeMessage:
-    """The message that carries a request; ValueError when the data cannot be expressed."""
-    if not request.message_id:
+    """The message that carries a request; ValueError when the data cannot be expressed.
+
+    ``message_id``: the id the message is about to get (default: the request's own).
+    """
+    message_id = message_id or request.message_id
+    if not message_id:
         raise ValueError("запросу не присвоен идентификатор сообщения")
     record: dict[str, Any] = record_from_json(request.proposed)
     created = request.created_at
     if created.tzinfo is None:
         created = created.replace(tzinfo=dt.UTC)
     return ChangeMessage(
-        message_id=request.message_id,
+        message_id=message_id,
         mode=mode,
         event=request.event_code,
         application_date=created.astimezone(LOCAL_ZONE).date(),

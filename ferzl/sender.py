@@ -58,60 +58,83 @@ def _messages(
     return [change_message(r, smo_ogrn=ogrn, region_okato=settings.region_okato) for r in requests]
 
 
-def _write(session: Session, settings: Settings, batch: ExchangeBatch) -> tuple[str, int]:
-    """Build a prepared batch's file from the records and put it into the outbound folder."""
-    requests = exchange.batch_requests(session, batch.id)
+def _write(
+    session: Session,
+    settings: Settings,
+    batch: ExchangeBatch,
+    messages: list[ChangeMessage] | None = None,
+) -> tuple[str, int]:
+    """Build a prepared batch's file and put it into the outbound folder.
+
+    ``messages`` are the ones just built for the batch; after a crash they are built
+    again from the records (the same ids, the same content).
+    """
+    if messages is None:
+        messages = _messages(session, settings, exchange.batch_requests(session, batch.id))
     created = batch.created_at
     if created.tzinfo is None:
         created = created.replace(tzinfo=dt.UTC)
     header = BatchHeader(
         region_code=settings.region_code, created=created, mode=MODE, batch_id=batch.id
     )
-    data = build_batch(header, _messages(session, settings, requests), ENCODING)
+    data = build_batch(header, messages, ENCODING)
     write_atomically(settings.exchange_outbound, batch.file_name, data)
-    return sha256_of(data), len(requests)
+    return sha256_of(data), len(messages)
 
 
-def _finish(factory: sessionmaker[Session], settings: Settings, batch_id: str) -> int:
+def _finish(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    batch_id: str,
+    messages: list[ChangeMessage] | None = None,
+) -> int:
     with transaction(factory) as session:
         batch = session.get(ExchangeBatch, batch_id)
         assert batch is not None
-        sha, count = _write(session, settings, batch)
+        sha, count = _write(session, settings, batch, messages)
     with transaction(factory) as session:
         exchange.mark_batch_sent(session, batch_id, sha256=sha, message_count=count)
     return count
 
 
-def _prepare(factory: sessionmaker[Session], settings: Settings, report: SendReport) -> str | None:
-    """Claim the next batch of queued requests; None when the queue is empty."""
+def _prepare(
+    factory: sessionmaker[Session], settings: Settings, report: SendReport
+) -> tuple[str, list[ChangeMessage]] | None:
+    """Claim the next batch of queued requests; None when the queue is empty.
+
+    Returns the batch id ("" when every claimed request was refused) and its messages.
+    """
     with transaction(factory) as session:
         claimed = exchange.claim_requests(session, settings.batch_size)
         if not claimed:
             return None
         ogrn = _smo_ogrn(session)
         sendable: list[BufferRequest] = []
+        messages: list[ChangeMessage] = []
         for request in claimed:
             request.message_id = str(uuid.uuid4())
             try:
-                change_message(request, smo_ogrn=ogrn, region_okato=settings.region_okato)
+                message = change_message(request, smo_ogrn=ogrn, region_okato=settings.region_okato)
             except ValueError as exc:
                 request.message_id = None
                 exchange.refuse_unsendable(session, request, str(exc))
                 report.refused += 1
                 continue
+            request.message_id = None  # recorded by prepare_batch with the batch
             sendable.append(request)
+            messages.append(message)
         if not sendable:
-            return ""  # everything claimed was refused; look again
+            return "", []
         batch_id = str(uuid.uuid4())
         exchange.prepare_batch(
             session,
             sendable,
             batch_id=batch_id,
             file_name=batch_file_name(settings, batch_id),
-            message_ids=[r.message_id or "" for r in sendable],
+            message_ids=[m.message_id for m in messages],
             created_at=utcnow(),
         )
-        return batch_id
+        return batch_id, messages
 
 
 def send_queued(
@@ -129,10 +152,11 @@ def send_queued(
         prepared = _prepare(factory, settings, report)
         if prepared is None:
             break
-        if not prepared:
+        batch_id, messages = prepared
+        if not batch_id:
             continue
-        report.messages += _finish(factory, settings, prepared)
-        report.batches.append(batch_file_name(settings, prepared))
+        report.messages += _finish(factory, settings, batch_id, messages)
+        report.batches.append(batch_file_name(settings, batch_id))
     return report
 
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from register import buffer
@@ -59,6 +59,22 @@ ANSWER_LABELS = {
 CHANGE = "change"
 MULTIPLE_IDENTIFICATION_CODE = "69"
 
+# ERR.5 application codes and ERR.2 positions → the register field they concern.
+FIELD_BY_APP_CODE = {"43": "enp", "67": "doc_number", "68": "snils"}
+FIELD_BY_POSITION = {
+    "PID.5": "surname",
+    "PID.7": "birth_date",
+    "PID.8": "sex",
+    "PID.23": "birth_place",
+    "PID.26": "citizenship",
+    "PID.29": "death_date",
+    "IN1.3": "smo_code",
+    "IN1.12": "insurance_start",
+    "IN1.13": "insurance_end",
+    "IN1.35": "policy_form",
+    "IN1.36": "policy_number",
+}
+
 # Journal levels
 INFO, WARNING, ERROR = "info", "warning", "error"
 
@@ -72,9 +88,16 @@ class AnswerError:
     position: str | None = None  # ERR.2, e.g. "PID.3"
     warning: bool = False
 
+    @property
+    def field(self) -> str:
+        """The register field the error is about, so the correction form shows it there."""
+        return FIELD_BY_APP_CODE.get(self.code or "") or FIELD_BY_POSITION.get(
+            self.position or "", ""
+        )
+
     def as_json(self) -> dict[str, Any]:
         return {
-            "field": "",
+            "field": self.field,
             "message": self.text,
             "code": self.code,
             "position": self.position,
@@ -217,23 +240,41 @@ def prepare_batch(
     )
     session.add(batch)
     session.flush()
-    for request, message_id in zip(requests, message_ids, strict=True):
-        request.batch_id = batch_id
-        request.message_id = message_id
-        request.updated_at = created_at
-        session.add(
-            ExchangeMessage(
-                message_id=message_id,
-                batch_id=batch_id,
-                kind=CHANGE,
-                buffer_request_id=request.id,
-                person_id=request.person_id,
-                event_code=request.event_code,
-                created_at=created_at,
-                answer_errors=[],
-            )
-        )
-    session.flush()
+    # Multi-row statements: a batch holds up to thousands of requests.
+    table = BufferRequest.__table__
+    session.execute(
+        update(table)  # type: ignore[arg-type]
+        .where(table.c.id == bindparam("request_pk"))  # type: ignore[attr-defined]
+        .values(version=table.c.version + 1),  # type: ignore[attr-defined]
+        [
+            {
+                "request_pk": r.id,
+                "batch_id": batch_id,
+                "message_id": m,
+                "updated_at": created_at,
+            }
+            for r, m in zip(requests, message_ids, strict=True)
+        ],
+    )
+    session.execute(
+        insert(ExchangeMessage),
+        [
+            {
+                "message_id": m,
+                "batch_id": batch_id,
+                "kind": CHANGE,
+                "buffer_request_id": r.id,
+                "person_id": r.person_id,
+                "event_code": r.event_code,
+                "created_at": created_at,
+                "answer_errors": [],
+                "answer_count": 0,
+            }
+            for r, m in zip(requests, message_ids, strict=True)
+        ],
+    )
+    for request in requests:
+        session.expire(request)
     return batch
 
 

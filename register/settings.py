@@ -35,6 +35,8 @@ class Settings:
     # Messages per outbound batch, and how long a queued request may wait for a fuller batch.
     batch_size: int = 1000
     send_delay_seconds: int = 30
+    # The central segment's look-up service; default: the emulator on this machine.
+    ferzl_lookup_url: str | None = None
 
     @property
     def warehouse_path(self) -> Path:
@@ -70,7 +72,7 @@ class Settings:
 
     @property
     def ferzl_url(self) -> str:
-        return f"http://{self.host}:{self.ferzl_port}"
+        return self.ferzl_lookup_url or f"http://{self.host}:{self.ferzl_port}"
 
     def ensure_dirs(self) -> None:
         """Create the data directory tree (idempotent)."""
@@ -104,4 +106,5 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         region_okato=env.get("RSERZ_REGION_OKATO") or REGION_OKATO.get(region_code, "00000"),
         batch_size=int(env.get("RSERZ_BATCH_SIZE", "1000")),
         send_delay_seconds=int(env.get("RSERZ_SEND_DELAY", "30")),
+        ferzl_lookup_url=env.get("RSERZ_FERZL_URL") or None,
     )

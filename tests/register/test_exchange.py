@@ -193,7 +193,7 @@ def test_rejection_and_multiple_identification(region: sessionmaker[Session]) ->
     first, second = _request(region, rejected), _request(region, multiple)
     assert first.status == buffer.REJECTED and buffer.colour(first.status) == "red"
     assert first.errors[0]["message"].startswith("СНИЛС принадлежит")
-    assert first.errors[0]["position"] == "PID.3"
+    assert first.errors[0]["position"] == "PID.3" and first.errors[0]["field"] == "snils"
     assert second.status == buffer.MULTIPLE and buffer.colour(second.status) == "yellow"
     with region() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 0
