@@ -2,7 +2,7 @@
 
 ``create_app`` is the factory (``flask --app webapp:create_app run``; gunicorn uses
 ``webapp.wsgi:app``). One blueprint package per screen: ``auth``, ``main``,
-``persons``, ``buffer``, ``snapshots``.
+``persons``, ``ferzl_state``, ``buffer``, ``snapshots``.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from webapp.audit import bp as audit_bp
     from webapp.auth import bp as auth_bp
     from webapp.buffer import bp as buffer_bp
+    from webapp.ferzl_state import bp as ferzl_state_bp
     from webapp.main import bp as main_bp
     from webapp.persons import bp as persons_bp
     from webapp.snapshots import bp as snapshots_bp
@@ -83,6 +84,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(persons_bp)
+    app.register_blueprint(ferzl_state_bp)
     app.register_blueprint(buffer_bp)
     app.register_blueprint(snapshots_bp)
     app.register_blueprint(admin_bp)

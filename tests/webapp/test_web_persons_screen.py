@@ -86,7 +86,7 @@ def test_selection_renders_tabs_history_detail_and_is_audited(
     assert edit.startswith(f"/persons/{yolkin}/edit?back=")
     assert "surname" in edit
     assert one(doc, "btn-close").get("href").startswith(f"/persons/{yolkin}/close")
-    assert one(doc, "btn-state").get("href") == f"/persons/{yolkin}?state=1"
+    assert one(doc, "btn-state").get("href") == f"/persons/{yolkin}/ferzl"
     assert one(doc, "menu-print").get("href") == f"/persons/{yolkin}/print"
     assert one(doc, "menu-buffer").get("href") == f"/buffer/?person_id={yolkin}"
     assert one(doc, "menu-audit").get("href") == f"/audit/?object_type=person&object_id={yolkin}"
@@ -214,9 +214,9 @@ def test_mo_operator_sees_no_change_buttons(
     login_as: Callable[[str], FlaskClient], persons: dict[str, int]
 ) -> None:
     doc = page(login_as("mo").get("/persons/", query_string={"selected": persons["yolkin"]}).text)
-    for button in ("btn-add", "btn-edit", "btn-close"):
+    # Nor «Состояние в ФЕРЗЛ»: the exchange with ФЕРЗЛ is not theirs.
+    for button in ("btn-add", "btn-edit", "btn-close", "btn-state"):
         assert not by_testid(doc, button), button
-    assert one(doc, "btn-state").get("href")
     # Neither the buffer nor the audit journal are theirs.
     assert not by_testid(doc, "menu-buffer") and not by_testid(doc, "menu-audit")
     assert one(doc, "menu-print").get("href")
@@ -276,10 +276,12 @@ def test_mo_filter_offers_the_mo_of_the_region(tfoms: FlaskClient) -> None:
     assert options == ["", "500002", "500001"]  # «Любая», then by name: Подольская, Химкинская
 
 
-def test_state_view_opens_the_card_with_a_note(tfoms: FlaskClient, persons: dict[str, int]) -> None:
-    doc = page(tfoms.get(f"/persons/{persons['yolkin']}?state=1").text)
-    assert "ФЕРЗЛ" in one(doc, "state-note").text_content()
-    assert not by_testid(page(tfoms.get(f"/persons/{persons['yolkin']}").text), "state-note")
+def test_old_state_view_address_leads_to_the_ferzl_screen(
+    tfoms: FlaskClient, persons: dict[str, int]
+) -> None:
+    response = tfoms.get(f"/persons/{persons['yolkin']}?state=1")
+    assert response.status_code == 302
+    assert response.location == f"/persons/{persons['yolkin']}/ferzl"
 
 
 def test_print_card(

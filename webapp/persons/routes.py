@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from register.buffer import colour, pending_person_ids
+from register.ferzl_state import can_look_up_ferzl
 from register.models import Person
 from register.persons import get_person_card
 from register.reference import PERSON_STATUSES
@@ -42,7 +43,7 @@ from webapp.persons.display import (
 )
 from webapp.persons.forms import FILTER_FIELDS, PersonFilterForm
 from webapp.persons.navigation import ID_SLOT, back_query, screen_args, url_template
-from webapp.persons.selection import load_selection
+from webapp.persons.selection import exchange_messages, load_selection
 from webapp.query_args import page_arg, sort_args
 
 DEFAULT_SORT = "fio"
@@ -80,11 +81,13 @@ def _links() -> dict[str, str]:
     links = {
         "edit": url_template("persons.edit", person_id=ID_SLOT),
         "close": url_template("persons.close", person_id=ID_SLOT),
-        "state": url_template("persons.card", person_id=ID_SLOT, state=1),
         "card": url_template("persons.card", person_id=ID_SLOT),
         "print": url_template("persons.print_card", person_id=ID_SLOT),
         "panel": url_template("persons.panel", person_id=ID_SLOT),
     }
+    if can_look_up_ferzl(current_user):
+        # «Состояние в ФЕРЗЛ»: the exchange with ФЕРЗЛ, not for МО operators.
+        links["state"] = url_template("ferzl_state.view", person_id=ID_SLOT)
     if may_view_buffer(current_user):
         links["buffer"] = url_template("buffer.requests", person_id=ID_SLOT)
     if may_view_audit(current_user):
@@ -194,7 +197,10 @@ def panel(person_id: int) -> str | Response:
 
 @bp.get("/<int:person_id>")
 @require_role(*PERSONS_ROLES)
-def card(person_id: int) -> str:
+def card(person_id: int) -> str | Response:
+    if request.args.get("state") == "1" and can_look_up_ferzl(current_user):
+        # The old address of «Просмотр состояния»: the comparison with ФЕРЗЛ is its own screen.
+        return redirect(url_for("ferzl_state.view", person_id=person_id))
     with db_transaction() as s:
         found = get_person_card(s, current_user, person_id, remote_addr=request.remote_addr)
     if found is None:
@@ -211,8 +217,7 @@ def card(person_id: int) -> str:
         labels=RECORD_LABELS,
         show=show,
         refs=refs,
-        # «Просмотр состояния» opens the card until the comparison with ФЕРЗЛ is built.
-        state_view=request.args.get("state") == "1",
+        exchange_rows=exchange_messages(found),
         pending_note=pending_reason(found.pending.id) if found.pending else None,
         links=_links(),
     )

@@ -12,8 +12,11 @@ from dataclasses import dataclass
 from flask import request
 from flask_login import current_user
 
+from register.exchange import messages_for_person
 from register.persons import PersonCard, get_person_card
+from register.roles import can_view_buffer
 from webapp.extensions import db_session, db_transaction
+from webapp.ferzl_state.messages import MessageRow, message_rows
 from webapp.persons.actions import PersonActions, person_actions
 from webapp.persons.display import (
     Detail,
@@ -38,6 +41,7 @@ class Selection:
     shown: str  # the key of the detail section shown: CURRENT or "v<version id>"
     tab: str
     actions: PersonActions
+    messages: list[MessageRow]  # exchanged with ФЕРЗЛ about the person's requests
 
     @property
     def person(self):  # type: ignore[no-untyped-def]
@@ -52,6 +56,16 @@ def tab_arg() -> str:
 def version_arg() -> str:
     version = request.args.get("version", "")
     return f"v{version}" if version.isascii() and version.isdigit() else CURRENT
+
+
+def exchange_messages(card: PersonCard) -> list[MessageRow]:
+    """The messages exchanged with ФЕРЗЛ about the person and their requests (none for МО)."""
+    if not can_view_buffer(current_user):
+        return []
+    views = messages_for_person(
+        db_session(), current_user, card.person.id, [r.id for r in card.requests]
+    )
+    return message_rows(views)
 
 
 def load_selection(person_id: int, refs: References | None = None) -> Selection | None:
@@ -84,4 +98,5 @@ def load_selection(person_id: int, refs: References | None = None) -> Selection 
             pending=card.pending is not None,
             pending_id=card.pending.id if card.pending else None,
         ),
+        messages=exchange_messages(card),
     )
