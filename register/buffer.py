@@ -586,6 +586,25 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
+def update_requests(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Multi-row update of buffer requests: each row has ``request_pk`` and the columns to set.
+
+    The version is bumped as the ORM would, so an operator's open form still sees the
+    request changed. Rows are grouped by the columns they set (one statement each).
+    """
+    table = BufferRequest.__table__
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        session.execute(
+            update(table)  # type: ignore[arg-type]
+            .where(table.c.id == bindparam("request_pk"))  # type: ignore[attr-defined]
+            .values(version=table.c.version + 1),  # type: ignore[attr-defined]
+            group,
+        )
+
+
 def _person_row(record: Mapping[str, Any], seq: int, now: dt.datetime) -> dict[str, Any]:
     return {
         **{name: record.get(name) for name in RECORD_FIELDS},
@@ -603,8 +622,12 @@ def apply_requests(
     *,
     actor: Actor | None = None,
     forced: bool = False,
+    extra: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> dict[int, int]:
     """Apply many confirmed requests in one go (request id → ACCEPTED / ACCEPTED_WARNINGS).
+
+    ``extra``: more columns to set on a request as it is applied (the answer's time
+    and warnings).
 
     Each applied request writes the person (new, or updated in place with its version
     bumped), closes the person's current version, adds a new version with its own
@@ -681,6 +704,7 @@ def apply_requests(
     closed: list[dict[str, Any]] = []
     versions: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
     for request in todo:
         person_id = result[request.id]
         record = records[request.id]
@@ -717,13 +741,23 @@ def apply_requests(
                 },
             }
         )
-        request.person_id = person_id
-        request.status = statuses[request.id]
-        request.applied_at = request.updated_at = now
+        done.append(
+            {
+                **(extra or {}).get(request.id, {}),
+                "request_pk": request.id,
+                "person_id": person_id,
+                "status": statuses[request.id],
+                "applied_at": now,
+                "updated_at": now,
+            }
+        )
     if closed:
         session.execute(update(PersonVersion), closed)
     session.execute(insert(PersonVersion), versions)
     session.execute(insert(AuditLog), audits)
+    update_requests(session, done)
+    for request in todo:
+        session.expire(request)
     session.flush()
     # Persons loaded earlier in this session are stale now.
     for person in [o for o in session.identity_map.values() if isinstance(o, Person)]:

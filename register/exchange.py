@@ -532,8 +532,15 @@ def record_change_answers(
     requests = {r.id: r for r in _by_chunks(session, BufferRequest.id, request_ids, BufferRequest)}
     batch = session.get(ExchangeBatch, batch_id)
     now = utcnow()
+    # Changes are collected and written with multi-row statements at the end; the
+    # loaded rows are only read (a repeat inside the same file sees ``answered``).
+    answered: dict[str, str] = {
+        m.message_id: m.answer_code for m in messages.values() if m.answer_code
+    }
+    message_rows: dict[str, dict[str, Any]] = {}
+    rejected: list[dict[str, Any]] = []
     to_apply: dict[int, str] = {}
-    warnings: dict[int, list[dict[str, Any]]] = {}
+    applied_extra: dict[int, dict[str, Any]] = {}
     for answer in answers:
         code, message_id = answer.code, answer.message_id
         where: dict[str, Any] = {
@@ -552,25 +559,30 @@ def record_change_answers(
                 **where,
             )
             continue
-        message.answer_count += 1
+        row = message_rows.setdefault(
+            message_id, {"message_pk": message.id, "answer_count": message.answer_count}
+        )
+        row["answer_count"] += 1
         where["buffer_request_id"] = message.buffer_request_id
-        if message.answer_code is not None:
+        if message_id in answered:
             outcome.repeated += 1
-            same = message.answer_code == code
+            first = answered[message_id]
             journal(
                 session,
-                INFO if same else WARNING,
+                INFO if first == code else WARNING,
                 "repeat_answer",
                 f"Повторный ответ {code} на сообщение {message_id}"
-                + ("" if same else f" (первый был {message.answer_code}, оставлен он)"),
+                + ("" if first == code else f" (первый был {first}, оставлен он)"),
                 **where,
             )
             continue
-        message.answer_code = code
-        message.answer_errors = [e.as_json() for e in answer.errors]
-        message.answered_at = now
-        if batch is not None and batch.answered_at is None:
-            batch.answered_at = now
+        answered[message_id] = code
+        row.update(
+            answer_code=code,
+            answer_errors=[e.as_json() for e in answer.errors],
+            answered_at=now,
+            person_id=message.person_id,
+        )
         if batch is not None and batch.state == TRANSPORT_ERROR:
             journal(
                 session,
@@ -604,29 +616,52 @@ def record_change_answers(
                 **where,
             )
             continue
-        request.answered_at = request.updated_at = now
         if code in ("AA", "AE"):
             to_apply[request.id] = buffer.ACCEPTED if code == "AA" else buffer.ACCEPTED_WARNINGS
-            warnings[request.id] = [{**e.as_json(), "warning": True} for e in answer.errors]
+            applied_extra[request.id] = {
+                "answered_at": now,
+                "errors": [{**e.as_json(), "warning": True} for e in answer.errors],
+            }
             continue
         multiple = any(e.code == MULTIPLE_IDENTIFICATION_CODE for e in answer.errors)
-        request.status = buffer.MULTIPLE if multiple else buffer.REJECTED
-        request.errors = [e.as_json() for e in answer.errors] or [
-            AnswerError("ФЕРЗЛ отклонил запрос без указания причины").as_json()
-        ]
+        rejected.append(
+            {
+                "request_pk": request.id,
+                "status": buffer.MULTIPLE if multiple else buffer.REJECTED,
+                "errors": [e.as_json() for e in answer.errors]
+                or [AnswerError("ФЕРЗЛ отклонил запрос без указания причины").as_json()],
+                "answered_at": now,
+                "updated_at": now,
+            }
+        )
         if multiple:
             outcome.multiple += 1
         else:
             outcome.rejected += 1
-    if not to_apply:
-        session.flush()
-        return
-    persons = buffer.apply_requests(session, to_apply)
-    for request_id, person_id in persons.items():
-        requests[request_id].errors = warnings[request_id]
-        messages[requests[request_id].message_id or ""].person_id = person_id
-    outcome.applied += len(to_apply)
+    if to_apply:
+        persons = buffer.apply_requests(session, to_apply, extra=applied_extra)
+        for request_id, person_id in persons.items():
+            message_rows[requests[request_id].message_id or ""]["person_id"] = person_id
+        outcome.applied += len(to_apply)
+    buffer.update_requests(session, rejected)
+    _update_messages(session, list(message_rows.values()))
+    if batch is not None and batch.answered_at is None and answered:
+        batch.answered_at = now
+    for loaded in [*messages.values(), *requests.values()]:
+        session.expire(loaded)
     session.flush()
+
+
+def _update_messages(session: Session, rows: list[dict[str, Any]]) -> None:
+    table = ExchangeMessage.__table__
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        session.execute(
+            update(table).where(table.c.id == bindparam("message_pk")),  # type: ignore[attr-defined,arg-type]
+            group,
+        )
 
 
 # --- what the screens show ------------------------------------------------------
