@@ -77,6 +77,7 @@ FIELD_BY_POSITION = {
 
 # Journal levels
 INFO, WARNING, ERROR = "info", "warning", "error"
+JOURNAL_LEVELS = {INFO: "Сведения", WARNING: "Предупреждение", ERROR: "Ошибка"}
 
 
 @dataclass(frozen=True)

@@ -356,3 +356,29 @@ def test_other_roles_are_refused(login_as: Callable[[str], FlaskClient], login: 
     assert client.get("/buffer/").status_code == 403
     assert client.get("/buffer/1/resend").status_code == 403
     assert client.get("/buffer/1/delete").status_code == 403
+
+
+def test_exchange_journal_is_for_tfoms(
+    login_as: Callable[[str], FlaskClient], session_factory: sessionmaker[Session]
+) -> None:
+    from register.exchange import WARNING, journal
+
+    with transaction(session_factory) as s:
+        journal(
+            s,
+            WARNING,
+            "late_answer",
+            "Запоздалый ответ AA на прежнюю отправку запроса № 7: запрос не изменён",
+            file_name="46000-x.uprak2",
+            buffer_request_id=7,
+        )
+    tfoms = login_as("tfoms")
+    listing = tfoms.get("/buffer/?type=1").get_data(as_text=True)
+    assert 'data-testid="link-exchange-journal"' in listing
+    page = tfoms.get("/buffer/journal").get_data(as_text=True)
+    assert "Запоздалый ответ AA на прежнюю отправку запроса № 7" in page
+    assert 'data-kind="late_answer"' in page and "table-warning" in page
+    assert "46000-x.uprak2" in page
+    smo = login_as("smo1")
+    assert smo.get("/buffer/journal").status_code == 403
+    assert "link-exchange-journal" not in smo.get("/buffer/?type=1").get_data(as_text=True)

@@ -27,6 +27,7 @@ from register.buffer import (
     record_from_json,
     resend_request,
 )
+from register.exchange import JOURNAL_LEVELS, recent_events
 from register.flk import REQUIRED_FIELDS
 from register.models import BufferRequest
 from register.validation import ValidationFailed
@@ -332,3 +333,11 @@ def force(request_id: int) -> Response:
             "success",
         )
     return redirect(list_url(back, selected=request_id, buffer_type=found.buffer_type))
+
+
+@bp.get("/journal")
+@require_role(*BUFFER_TFOMS_ROLES)
+def journal() -> str:
+    """«Журнал обмена с ФЕРЗЛ»: repeats, late and unknown answers, unreadable files."""
+    events = recent_events(db_session(), limit=200)
+    return render_template("buffer/journal.html", events=events, levels=JOURNAL_LEVELS)
