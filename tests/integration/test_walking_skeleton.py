@@ -10,96 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 
 from register.settings import PROJECT_ROOT
+from tests.integration.support import PASSWORD, Browser
 
 pytestmark = pytest.mark.slow
-
-PASSWORD = "demo-rserz"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Browser:
-    """A cookie-keeping HTTP client that fills in the CSRF token of forms."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-    def get(self, path: str) -> tuple[int, str]:
-        try:
-            with self.opener.open(self.base + path, timeout=30) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-    def post_form(self, path: str, fields: dict[str, str]) -> tuple[int, str]:
-        _, page = self.get(path)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-        assert token, "the form carries a CSRF token"
-        data = urllib.parse.urlencode({**fields, "csrf_token": token.group(1)}).encode()
-        try:
-            with self.opener.open(self.base + path, data=data, timeout=30) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-
-@pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    data = tmp_path_factory.mktemp("platform-data")
-    ports = {"web": _free_port(), "dagster": _free_port(), "ferzl": _free_port()}
-    env = {
-        **os.environ,
-        "RSERZ_DATA_DIR": str(data),
-        "RSERZ_WEB_PORT": str(ports["web"]),
-        "RSERZ_DAGSTER_PORT": str(ports["dagster"]),
-        "RSERZ_FERZL_PORT": str(ports["ferzl"]),
-    }
-    for var in ("DAGSTER_HOME", "RSERZ_DATABASE_URL", "RSERZ_WAREHOUSE_PATH"):
-        env.pop(var, None)
-    log = data / "demo-console.log"
-    out = open(log, "w+")  # noqa: SIM115 - stays open for the life of the process
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rserz.cli", "demo", "--persons", "3000"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=out,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 600
-    while "Остановить: Ctrl-C" not in log.read_text():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the demo did not come up:\n" + log.read_text()[-5000:])
-        time.sleep(1)
-    yield {"proc": proc, "ports": ports, "data": data, "log": log, "env": env}
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    out.close()
 
 
 def test_banner_names_urls_and_logins(platform: dict) -> None:
