@@ -196,6 +196,9 @@ def _banner(settings: Settings, services: list[Service], seconds: float) -> None
         f"  ФЕРЗЛ (эмулятор): http://{h}:{settings.ferzl_port}/health",
         "Демо-пользователи (логин / пароль — роль):",
         *(f"  {line}" for line in describe_demo_users()),
+        f"Обмен с ФЕРЗЛ: {settings.exchange_outbound} → {settings.exchange_inbound} "
+        f"(отправка через {settings.send_delay_seconds} с после сохранения или сразу — "
+        "«Отправить принудительно»)",
         f"Журналы процессов: {settings.logs_dir}",
         "Остановить: Ctrl-C",
         "",

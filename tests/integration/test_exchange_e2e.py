@@ -15,10 +15,9 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from register.snils import format_snils, make_snils
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.integration.support import PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -27,23 +26,21 @@ ROUND_TRIP_MS = 150_000  # sensor → run → emulator → sensor → run, on a 
 
 
 @pytest.fixture(scope="module")
-def page(platform: dict) -> Iterator[Page]:
+def page(platform: dict, browser) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     base = f"http://127.0.0.1:{platform['ports']['web']}"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            base_url=base, viewport={"width": 1440, "height": 900}, locale="ru-RU"
-        )
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        page.goto("/auth/login")
-        page.fill("input[name=login]", "tfoms")
-        page.fill("input[name=password]", PASSWORD)
-        with page.expect_navigation():
-            page.keyboard.press("Enter")
-        expect(page).not_to_have_url(re.compile(r"/auth/login"))
-        yield page
-        browser.close()
+    context = browser.new_context(
+        base_url=base, viewport={"width": 1440, "height": 900}, locale="ru-RU"
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto("/auth/login")
+    page.fill("input[name=login]", "tfoms")
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).not_to_have_url(re.compile(r"/auth/login"))
+    yield page
+    context.close()
 
 
 def _register(page: Page, **fields: str) -> int:

@@ -27,44 +27,9 @@ from register.ferzl_state import (
 from register.models import AuditLog, BufferRequest, Person, PersonVersion
 from register.roles import AccessDenied
 from register.validation import ValidationFailed
-from tests.factories import add_person, user
+from tests.factories import OGRN, add_person, central_of, user
 
 TODAY = dt.date(2024, 6, 3)
-OGRN = {"50001": "1027700001234", "50002": "1027700005678"}
-CENTRAL_FIELDS = (
-    "enp",
-    "surname",
-    "name",
-    "patronymic",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "citizenship",
-    "snils",
-    "doc_type",
-    "doc_series",
-    "doc_number",
-    "doc_issue_date",
-    "doc_expiry",
-    "reg_okato",
-    "res_okato",
-    "status",
-    "death_date",
-    "insurance_start",
-    "insurance_end",
-    "policy_form",
-    "policy_number",
-    "working",
-)
-
-
-def central_of(person: Person, **changes: Any) -> dict[str, Any]:
-    """The person as the look-up client returns it from ФЕРЗЛ (same data unless changed)."""
-    data: dict[str, Any] = {f: getattr(person, f) for f in CENTRAL_FIELDS}
-    data["smo_ogrn"] = OGRN.get(person.smo_code or "")
-    data["region_code"] = "50"
-    data.update(changes)
-    return data
 
 
 def _person(factory: sessionmaker[Session], **overrides: Any) -> Person:

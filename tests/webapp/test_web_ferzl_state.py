@@ -20,35 +20,9 @@ from ferzl.client import FerzlQueryError, FerzlUnavailable, FoundPage, HttpLooku
 from register.db import transaction
 from register.ferzl_state import NOT_YOUR_SMO, NOTHING_DIFFERS, OTHER_ENP
 from register.models import AuditLog, BufferRequest, ExchangeBatch, ExchangeMessage, Person
+from tests.factories import OGRN, central_of
 from tests.webapp.support import add_request, csrf_token
 from webapp.ferzl_state.lookup import use_lookup_client
-
-OGRN = {"50001": "1027700001234", "50002": "1027700005678"}
-CENTRAL_FIELDS = (
-    "enp",
-    "surname",
-    "name",
-    "patronymic",
-    "sex",
-    "birth_date",
-    "birth_place",
-    "citizenship",
-    "snils",
-    "doc_type",
-    "doc_series",
-    "doc_number",
-    "doc_issue_date",
-    "doc_expiry",
-    "reg_okato",
-    "res_okato",
-    "status",
-    "death_date",
-    "insurance_start",
-    "insurance_end",
-    "policy_form",
-    "policy_number",
-    "working",
-)
 
 
 class FakeFerzl:
@@ -84,14 +58,6 @@ class FakeFerzl:
     def get_history(self, enp: str) -> list[dict[str, Any]]:
         self._check()
         return copy.deepcopy(self.histories.get(enp, []))
-
-
-def central_of(person: Person, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {f: getattr(person, f) for f in CENTRAL_FIELDS}
-    data["smo_ogrn"] = OGRN.get(person.smo_code or "")
-    data["region_code"] = "50"
-    data.update(changes)
-    return data
 
 
 def page(html: str) -> lxml.html.HtmlElement:
