@@ -9,7 +9,8 @@ whole file back; it is read again from scratch. A file that was read moves into
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,10 +50,28 @@ class IngestResult:
     outcome: str  # processed / repeat / unreadable
     counts: dict[str, int]
     raw: list[dict[str, object]]  # one row per answer, for the warehouse
+    reason: str | None = None  # why an unreadable file could not be read
 
     def text(self) -> str:
-        counts = ", ".join(f"{k}: {v}" for k, v in self.counts.items() if v)
-        return f"{self.file_name}: {self.outcome}" + (f" ({counts})" if counts else "")
+        """One line for the console and the Dagster log, in Russian."""
+        if self.outcome == "unreadable":
+            return f"{self.file_name}: не прочитан (перемещён в bad/): {self.reason}"
+        if self.outcome == "repeat":
+            return f"{self.file_name}: повтор полученного ранее файла, ничего не изменено"
+        counts = ", ".join(
+            f"{COUNT_LABELS[k]}: {v}" for k, v in self.counts.items() if v and k in COUNT_LABELS
+        )
+        return f"{self.file_name}: обработан" + (f" ({counts})" if counts else "")
+
+
+COUNT_LABELS = {
+    "applied": "применено",
+    "rejected": "отклонено",
+    "multiple": "множественная идентификация",
+    "repeated": "повторных ответов",
+    "late": "запоздалых",
+    "unknown": "на неизвестные сообщения",
+}
 
 
 def answer_kind(path: Path) -> str | None:
@@ -121,7 +140,7 @@ def ingest_answer_bytes(
         exchange.record_unreadable_file(
             session, sha256=sha, file_name=file_name, kind=kind, reason=reason
         )
-        return IngestResult(file_name, sha, kind, None, "unreadable", {}, [])
+        return IngestResult(file_name, sha, kind, None, "unreadable", {}, [], reason)
     batch_id = parsed.batch_id
     fresh = exchange.register_answer_file(
         session, sha256=sha, file_name=file_name, kind=kind, batch_id=batch_id
@@ -163,19 +182,43 @@ def ingest_answer_file(
     data = path.read_bytes()
     with transaction(factory) as session:
         result = ingest_answer_bytes(session, data, file_name=path.name, kind=kind)
-    folder = "bad" if result.outcome == "unreadable" else "done"
-    if path.exists():
-        move_into(path, settings.exchange_inbound / folder)
+    set_aside(settings, path, bad=result.outcome == "unreadable")
     return result
 
 
-def answer_file_known(factory: sessionmaker[Session], sha256: str) -> bool:
-    """Whether a file of this content was read before (processed or found unreadable)."""
+def set_aside(settings: Settings, path: Path, *, bad: bool = False) -> None:
+    """Move a file that was read out of the inbound folder (gone already: nothing to do)."""
+    # Gone already: another reader (the sensor, a retried run) moved it first.
+    with contextlib.suppress(FileNotFoundError):
+        move_into(path, settings.exchange_inbound / ("bad" if bad else "done"))
+
+
+def known_file_name(factory: sessionmaker[Session], sha256: str) -> str | None:
+    """The name under which a file of this content was read before, if it was."""
     with factory() as session:
-        return exchange.answer_file_known(session, sha256)
+        return exchange.known_answer_file_name(session, sha256)
 
 
-def ingest_pending(factory: sessionmaker[Session], settings: Settings) -> list[IngestResult]:
-    """Every answer file waiting in the inbound folder (transport answers first per name)."""
-    files = sorted(pending_answer_files(settings), key=lambda p: (p.stat().st_mtime_ns, p.suffix))
-    return [ingest_answer_file(factory, settings, p) for p in files]
+def ingest_pending(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    after_each: Callable[[IngestResult], None] | None = None,
+) -> tuple[list[IngestResult], list[str]]:
+    """Every answer file waiting in the inbound folder, oldest first.
+
+    A file that fails (database busy, …) stays in the folder for the next attempt and
+    does not hold up the others; returns the results and the failures in Russian.
+    ``after_each`` runs for every file read (the warehouse load of its raw answers).
+    """
+    results: list[IngestResult] = []
+    failures: list[str] = []
+    for path in pending_answer_files(settings):
+        try:
+            result = ingest_answer_file(factory, settings, path)
+        except Exception as exc:  # reported per file; the others go on
+            failures.append(f"{path.name}: не обработан, остался во входящей папке: {exc}")
+            continue
+        results.append(result)
+        if after_each is not None:
+            after_each(result)
+    return results, failures

@@ -17,6 +17,7 @@ an unreadable body) raises :class:`FerzlUnavailable`; a query the service refuse
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import socket
 import urllib.error
@@ -200,7 +201,8 @@ class HttpLookupClient:
             raise FerzlUnavailable(f"{UNAVAILABLE}: нет ответа за {self.timeout:g} с") from None
         except urllib.error.URLError as exc:
             raise FerzlUnavailable(f"{UNAVAILABLE}: {_reason(exc.reason)}") from None
-        except (OSError, ValueError) as exc:  # connection reset, a malformed URL …
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            # connection reset, a malformed URL, a peer that does not speak HTTP, a cut body
             raise FerzlUnavailable(f"{UNAVAILABLE}: {_reason(exc)}") from None
         return _json_object(body)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 from ferzl.codec.batch import Address, ChangeMessage, Insurance, PersonDocument
 from register.buffer import record_from_json
-from register.clock import LOCAL_ZONE
+from register.clock import local_date
 from register.models import BufferRequest
 
 MODE = "P"
@@ -31,14 +30,11 @@ def change_message(
     if not message_id:
         raise ValueError("запросу не присвоен идентификатор сообщения")
     record: dict[str, Any] = record_from_json(request.proposed)
-    created = request.created_at
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=dt.UTC)
     return ChangeMessage(
         message_id=message_id,
         mode=mode,
         event=request.event_code,
-        application_date=created.astimezone(LOCAL_ZONE).date(),
+        application_date=local_date(request.created_at),
         surname=record["surname"],
         name=record["name"],
         patronymic=record.get("patronymic") or None,

@@ -10,7 +10,6 @@ the central segment recognises the batch GUID.
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
@@ -21,6 +20,7 @@ from ferzl.codec.batch import BatchHeader, ChangeMessage, build_batch
 from ferzl.outbound import MODE, change_message
 from ferzl.transport import sha256_of, write_atomically
 from register import exchange
+from register.clock import as_utc
 from register.db import transaction
 from register.models import BufferRequest, ExchangeBatch, Smo, utcnow
 from register.settings import Settings
@@ -51,11 +51,24 @@ def _smo_ogrn(session: Session) -> dict[str, str]:
     return {code: ogrn for code, ogrn in session.execute(select(Smo.code, Smo.ogrn))}
 
 
-def _messages(
-    session: Session, settings: Settings, requests: list[BufferRequest]
+def _rebuilt_messages(
+    session: Session, settings: Settings, batch: ExchangeBatch
 ) -> list[ChangeMessage]:
+    """The messages of a batch a crash left prepared, built again from its requests.
+
+    A request whose data the protocol can no longer carry (its СМО left the reference
+    book meanwhile, say) is rejected locally instead of holding up every later batch.
+    """
     ogrn = _smo_ogrn(session)
-    return [change_message(r, smo_ogrn=ogrn, region_okato=settings.region_okato) for r in requests]
+    messages = []
+    for request in exchange.batch_requests(session, batch.id):
+        try:
+            messages.append(
+                change_message(request, smo_ogrn=ogrn, region_okato=settings.region_okato)
+            )
+        except ValueError as exc:
+            exchange.refuse_unsendable(session, request, str(exc))
+    return messages
 
 
 def _write(
@@ -70,12 +83,15 @@ def _write(
     again from the records (the same ids, the same content).
     """
     if messages is None:
-        messages = _messages(session, settings, exchange.batch_requests(session, batch.id))
-    created = batch.created_at
-    if created.tzinfo is None:
-        created = created.replace(tzinfo=dt.UTC)
+        messages = _rebuilt_messages(session, settings, batch)
+    if not messages:
+        return "", 0  # every request of it was deleted or refused: nothing to send
+    # In UTC whatever the database session's zone, so a rewritten batch has the same bytes.
     header = BatchHeader(
-        region_code=settings.region_code, created=created, mode=MODE, batch_id=batch.id
+        region_code=settings.region_code,
+        created=as_utc(batch.created_at),
+        mode=MODE,
+        batch_id=batch.id,
     )
     data = build_batch(header, messages, ENCODING)
     write_atomically(settings.exchange_outbound, batch.file_name, data)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from register import flk
 from register.audit import audit
-from register.clock import local_day_start
+from register.clock import local_date, local_day_start
 from register.db import lock_for_write
 from register.enp import make_enp, validate_enp
 from register.models import (
@@ -194,14 +194,32 @@ def _may_see(actor: Actor, request: BufferRequest) -> bool:
 # --- creating requests ------------------------------------------------------
 
 
-def pending_request(session: Session, person_id: int) -> BufferRequest | None:
+def pending_request(
+    session: Session, person_id: int, *, excluding: int | None = None
+) -> BufferRequest | None:
     """The person's request that the central segment has not finished yet, if any."""
     return session.scalar(
         select(BufferRequest)
-        .where(BufferRequest.person_id == person_id, BufferRequest.status.not_in(FINISHED))
+        .where(
+            BufferRequest.person_id == person_id,
+            BufferRequest.status.not_in(FINISHED),
+            BufferRequest.id != (excluding or 0),
+        )
         .order_by(BufferRequest.id.desc())
         .limit(1)
     )
+
+
+def _refuse_second_pending(session: Session, request: BufferRequest) -> None:
+    """A finished request goes out again only while no other change of the person waits:
+    two unfinished requests of one person would be applied over each other."""
+    if request.person_id is None:
+        return
+    waiting = pending_request(session, request.person_id, excluding=request.id)
+    if waiting is not None:
+        raise RecordConflict(
+            f"По застрахованному уже есть незавершённый запрос в буфере № {waiting.id}"
+        )
 
 
 def _event_code(operation: str, old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> str:
@@ -452,6 +470,7 @@ def resend_request(
     request = _request_for_action(session, actor, request_id, version)
     if request.status not in RESENDABLE:
         raise RecordConflict("Повторно отправить можно только запрос, завершённый с ошибкой")
+    _refuse_second_pending(session, request)
     person = (
         _lock_person_for_change(session, actor, request.person_id)
         if request.person_id is not None
@@ -545,8 +564,11 @@ def force_send(
         )
     if request.status == TRANSPORT_ERROR:
         # The central segment took none of that batch: the request goes out anew.
+        _refuse_second_pending(session, request)
         request.status = FORMAT_CHECKED
         request.message_id = request.batch_id = None
+        request.errors = [e for e in request.errors if e.get("warning")]
+        request.sent_at = request.answered_at = None
     request.forced_at = utcnow()
     request.updated_at = request.forced_at
     audit(
@@ -771,8 +793,8 @@ def _effective_date(request: BufferRequest, record: Mapping[str, Any]) -> dt.dat
         return record["insurance_start"]
     if request.operation == flk.CLOSE and record.get("closure_date"):
         return record["closure_date"]
-    created = request.created_at
-    return created.date() if created else dt.date.today()
+    # The operators' day, as EVN.2 of the message (ferzl.outbound) carries it.
+    return local_date(request.created_at) if request.created_at else dt.date.today()
 
 
 def pending_person_ids(session: Session, person_ids: list[int]) -> set[int]:

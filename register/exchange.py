@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from register import buffer
@@ -116,7 +117,6 @@ class AnswerOutcome:
     repeated: int = 0
     late: int = 0
     unknown: int = 0
-    notes: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -351,33 +351,53 @@ def register_answer_file(
             batch_id=batch_id,
         )
         return False
-    session.add(
-        ExchangeAnswerFile(
-            sha256=sha256, file_name=file_name, kind=kind, batch_id=batch_id, outcome="processed"
-        )
+    row = ExchangeAnswerFile(
+        sha256=sha256, file_name=file_name, kind=kind, batch_id=batch_id, outcome="processed"
     )
-    session.flush()
+    if _claim(session, row):
+        return True
+    journal(
+        session,
+        INFO,
+        "repeat_file",
+        f"Файл {file_name} уже читается другим процессом: пропущен",
+        file_name=file_name,
+        batch_id=batch_id,
+    )
+    return False
+
+
+def _claim(session: Session, row: ExchangeAnswerFile) -> bool:
+    """Insert the file's row; False when a concurrent reader inserted it first (PostgreSQL
+    checks the key only at insert time — SQLite's write lock already serialised them)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
     return True
 
 
-def answer_file_known(session: Session, sha256: str) -> bool:
-    return session.get(ExchangeAnswerFile, sha256) is not None
+def known_answer_file_name(session: Session, sha256: str) -> str | None:
+    """The name a file of this content was first read under (None: never read)."""
+    row = session.get(ExchangeAnswerFile, sha256)
+    return row.file_name if row is not None else None
 
 
 def record_unreadable_file(
     session: Session, *, sha256: str, file_name: str, kind: str, reason: str
 ) -> None:
     """An answer file that could not be read: journalled once, nothing else changes."""
-    if session.get(ExchangeAnswerFile, sha256) is None:
-        session.add(
-            ExchangeAnswerFile(
-                sha256=sha256,
-                file_name=file_name,
-                kind=kind,
-                outcome="unreadable",
-                summary={"reason": reason},
-            )
-        )
+    lock_for_write(session)
+    row = ExchangeAnswerFile(
+        sha256=sha256,
+        file_name=file_name,
+        kind=kind,
+        outcome="unreadable",
+        summary={"reason": reason},
+    )
+    if session.get(ExchangeAnswerFile, sha256) is None and _claim(session, row):
         journal(
             session,
             ERROR,
@@ -471,6 +491,18 @@ def _live_requests(session: Session, batch_id: str) -> list[BufferRequest]:
     )
 
 
+def answer_status(code: str, error_codes: Iterable[str | None]) -> str:
+    """The buffer status an application answer means: AA/AE accepted, AR rejected — or
+    multiple identification when the central segment found several candidates (69)."""
+    if code == "AA":
+        return buffer.ACCEPTED
+    if code == "AE":
+        return buffer.ACCEPTED_WARNINGS
+    if MULTIPLE_IDENTIFICATION_CODE in error_codes:
+        return buffer.MULTIPLE
+    return buffer.REJECTED
+
+
 @dataclass(frozen=True)
 class ChangeAnswerIn:
     """One ACK of a ``.uprak2`` as the ingest read it."""
@@ -478,26 +510,6 @@ class ChangeAnswerIn:
     message_id: str
     code: str  # AA / AE / AR
     errors: Sequence[AnswerError] = ()
-
-
-def record_change_answer(
-    session: Session,
-    *,
-    batch_id: str,
-    message_id: str,
-    code: str,
-    errors: Sequence[AnswerError],
-    file_name: str,
-    outcome: AnswerOutcome,
-) -> None:
-    """One ACK of a ``.uprak2`` (see :func:`record_change_answers`)."""
-    record_change_answers(
-        session,
-        batch_id=batch_id,
-        answers=[ChangeAnswerIn(message_id, code, errors)],
-        file_name=file_name,
-        outcome=outcome,
-    )
 
 
 def _by_chunks(session: Session, column: Any, values: list[Any], model: Any) -> list[Any]:
@@ -523,6 +535,9 @@ def record_change_answers(
     is journalled and changes nothing.
     """
     lock_for_write(session)
+    # Lock order everywhere: batch → messages → requests → persons (PostgreSQL deadlocks
+    # otherwise when the .uprak1 and .uprak2 of one batch are read at the same time).
+    batch = session.get(ExchangeBatch, batch_id, with_for_update=True)
     messages = {
         m.message_id: m
         for m in _by_chunks(
@@ -531,7 +546,6 @@ def record_change_answers(
     }
     request_ids = sorted({m.buffer_request_id for m in messages.values() if m.buffer_request_id})
     requests = {r.id: r for r in _by_chunks(session, BufferRequest.id, request_ids, BufferRequest)}
-    batch = session.get(ExchangeBatch, batch_id)
     now = utcnow()
     # Changes are collected and written with multi-row statements at the end; the
     # loaded rows are only read (a repeat inside the same file sees ``answered``).
@@ -617,25 +631,25 @@ def record_change_answers(
                 **where,
             )
             continue
-        if code in ("AA", "AE"):
-            to_apply[request.id] = buffer.ACCEPTED if code == "AA" else buffer.ACCEPTED_WARNINGS
+        status = answer_status(code, (e.code for e in answer.errors))
+        if status in buffer.FINISHED_OK:
+            to_apply[request.id] = status
             applied_extra[request.id] = {
                 "answered_at": now,
                 "errors": [{**e.as_json(), "warning": True} for e in answer.errors],
             }
             continue
-        multiple = any(e.code == MULTIPLE_IDENTIFICATION_CODE for e in answer.errors)
         rejected.append(
             {
                 "request_pk": request.id,
-                "status": buffer.MULTIPLE if multiple else buffer.REJECTED,
+                "status": status,
                 "errors": [e.as_json() for e in answer.errors]
                 or [AnswerError("ФЕРЗЛ отклонил запрос без указания причины").as_json()],
                 "answered_at": now,
                 "updated_at": now,
             }
         )
-        if multiple:
+        if status == buffer.MULTIPLE:
             outcome.multiple += 1
         else:
             outcome.rejected += 1
@@ -674,6 +688,16 @@ class MessageView:
 
     message: ExchangeMessage
     batch: ExchangeBatch
+
+    @property
+    def status(self) -> str:
+        """Where the message stands, as a buffer status (the screens colour by it)."""
+        code = self.message.answer_code
+        if code:
+            return answer_status(code, (e.get("code") for e in self.message.answer_errors or []))
+        if self.batch.transport_code in ("CE", "CR"):
+            return buffer.TRANSPORT_ERROR
+        return buffer.SENT if self.batch.sent_at else buffer.FORMAT_CHECKED
 
     @property
     def answer_label(self) -> str:

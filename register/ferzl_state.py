@@ -390,7 +390,7 @@ def refresh_from_ferzl(
     person = session.get(Person, person_id, with_for_update=True)
     if person is None:
         raise LookupError(person_id)
-    if base_version is not None and base_version != person.version:
+    if base_version != person.version:  # None: a form without the version — refused too
         raise RecordConflict(STALE)
     waiting = pending_request(session, person_id)
     if waiting is not None:
@@ -502,7 +502,7 @@ def send_to_ferzl(
         raise LookupError(person_id)
     if not can_change_person(actor, person.smo_code):
         raise AccessDenied(NOT_YOUR_SMO)
-    if base_version is not None and base_version != person.version:
+    if base_version != person.version:  # None: a form without the version — refused too
         raise RecordConflict(STALE)
     waiting = pending_request(session, person_id)
     if waiting is not None:

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+from pathlib import Path
 
 import click
 
@@ -246,6 +247,33 @@ def bench_search(repeat: int) -> None:
         click.echo(line)
 
 
+def _register_sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    """A session factory on the operational database, or a Russian error when there is none."""
+    from sqlalchemy import inspect
+
+    from register.db import make_engine, make_session_factory
+
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise click.ClickException(
+            f"Оперативной базы нет ({_safe_url(url)}): выполните «rserz init»."
+        )
+    engine = make_engine(url)
+    try:
+        migrated = inspect(engine).has_table("exchange_batch")
+    except Exception as exc:
+        engine.dispose()
+        raise click.ClickException(
+            f"Оперативная база недоступна ({_safe_url(url)}): {exc}"
+        ) from exc
+    if not migrated:
+        engine.dispose()
+        raise click.ClickException(
+            "Оперативная база не обновлена до текущей версии: выполните «rserz init»."
+        )
+    return engine, make_session_factory(engine)
+
+
 @main.command(
     "send-batches",
     help="Отправить запросы буфера в ФЕРЗЛ: пакеты .uprmes в исходящую папку "
@@ -254,12 +282,11 @@ def bench_search(repeat: int) -> None:
 @click.option("--max-batches", type=int, default=None, help="Не больше стольких пакетов.")
 def send_batches(max_batches: int | None) -> None:
     from ferzl.sender import send_queued
-    from register.db import make_engine, make_session_factory
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    engine, factory = _register_sessions(settings)
     try:
-        report = send_queued(make_session_factory(engine), settings, max_batches=max_batches)
+        report = send_queued(factory, settings, max_batches=max_batches)
     finally:
         engine.dispose()
     for name in report.batches:
@@ -279,25 +306,36 @@ def send_batches(max_batches: int | None) -> None:
     help="Записать ответы и в хранилище (raw.ferzl_answer).",
 )
 def ingest_answers(warehouse: bool) -> None:
-    from ferzl.answer_ingest import ingest_pending
-    from register.db import make_engine, make_session_factory
+    from ferzl.answer_ingest import IngestResult, ingest_pending
     from warehouse.connection import WarehouseBusyError
     from warehouse.exchange_answers import load_answers
 
     settings = _settings()
-    engine = make_engine(settings.database_url)
+    not_loaded: list[str] = []
+
+    def each(result: IngestResult) -> None:
+        click.echo(result.text())
+        if not (warehouse and result.raw):
+            return
+        try:
+            load_answers(settings.warehouse_path, result.sha256, result.file_name, result.raw)
+        except WarehouseBusyError as exc:
+            not_loaded.append(f"{result.file_name}: в хранилище не записан — {exc}")
+
+    engine, factory = _register_sessions(settings)
     try:
-        results = ingest_pending(make_session_factory(engine), settings)
+        results, failures = ingest_pending(factory, settings, after_each=each)
     finally:
         engine.dispose()
-    for result in results:
-        click.echo(result.text())
-        if warehouse and result.raw:
-            try:
-                load_answers(settings.warehouse_path, result.sha256, result.file_name, result.raw)
-            except WarehouseBusyError as exc:
-                raise click.ClickException(str(exc)) from exc
     click.echo(f"Файлов обработано: {len(results)}")
+    for line in failures + not_loaded:
+        click.echo(line, err=True)
+    if failures or not_loaded:
+        raise click.ClickException(
+            "Не всё принято: необработанные файлы остались во входящей папке и будут "
+            "прочитаны следующим запуском. Чтобы записать в хранилище ответы файла из "
+            "inbound/done/, верните файл во входящую папку: буфер он не изменит."
+        )
 
 
 def _safe_url(url: str) -> str:

@@ -33,7 +33,7 @@ def answer_batch_file(inbound: Path, path: Path, codes: dict[str, str] | None = 
     for m in batch.messages:
         code = (codes or {}).get(m.message_id, "AA")
         errors = (
-            (ErrorDetail("PID.3", "204", "E", "69", "Найдено несколько записей"),)
+            (ErrorDetail("PID.5", "205", "E", "69", "Найдено несколько записей"),)
             if code == "AR"
             else ()
         )

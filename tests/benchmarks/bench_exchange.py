@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     batches = answer_pending(settings, log=lambda _line: None)
     timings["эмулятор ФЕРЗЛ (ответы)"] = time.monotonic() - t0
     t0 = time.monotonic()
-    results = ingest_pending(factory, settings)
+    results, failures = ingest_pending(factory, settings)
+    assert not failures, failures
     timings["приём ответов (применение)"] = time.monotonic() - t0
 
     with factory() as s:

@@ -96,7 +96,8 @@ def test_requests_go_out_in_batches_and_come_back_applied(
     first_batch_message = parsed[0].messages[0].message_id
     for f in files:
         _answer_batch(settings, f, codes={first_batch_message: "AR"})
-    results = answer_ingest.ingest_pending(region, settings)
+    results, failures = answer_ingest.ingest_pending(region, settings)
+    assert failures == []
     assert {r.outcome for r in results} == {"processed"}
     statuses = [r.status for r in _requests(region)]
     assert statuses.count(buffer.ACCEPTED) == 2 and statuses.count(buffer.MULTIPLE) == 1
@@ -122,10 +123,12 @@ def test_repeated_and_unreadable_answer_files_change_nothing(
     settings.exchange_inbound.joinpath("broken.uprak2").write_bytes(copy[: len(copy) // 2])
     hostile = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "y">]><UPRMessageBatch/>'
     settings.exchange_inbound.joinpath("hostile.uprak1").write_bytes(hostile)
-    results = {r.file_name: r for r in answer_ingest.ingest_pending(region, settings)}
+    results = {r.file_name: r for r in answer_ingest.ingest_pending(region, settings)[0]}
     assert results[batch_file.stem + ".dup.uprak2"].outcome == "repeat"
     assert results["broken.uprak2"].outcome == "unreadable"
     assert results["hostile.uprak1"].outcome == "unreadable"
+    assert "не прочитан" in results["broken.uprak2"].text()
+    assert "повтор" in results[batch_file.stem + ".dup.uprak2"].text()
     assert (settings.exchange_inbound / "bad" / "broken.uprak2").exists()
     with region() as s:
         assert s.scalar(select(func.count()).select_from(PersonVersion)) == 1
@@ -221,3 +224,54 @@ def test_crash_in_the_middle_of_an_answer_file_applies_nothing_then_all_once(
     assert {r.status for r in _requests(region)} == {buffer.ACCEPTED}
     with region() as s:
         assert s.scalar(select(func.count()).select_from(PersonVersion)) == 2
+
+
+def test_a_file_that_fails_stays_and_does_not_hold_up_the_others(
+    region: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _register(region, 0)
+    sender.send_queued(region, settings)
+    (batch_file,) = settings.exchange_outbound.glob("*.uprmes")
+    _answer_batch(settings, batch_file)
+    real = answer_ingest.ingest_answer_bytes
+
+    def busy_for_transport(session: Session, data: bytes, *, file_name: str, kind: str):  # type: ignore[no-untyped-def]
+        if kind == "uprak1":
+            raise RuntimeError("database is locked")
+        return real(session, data, file_name=file_name, kind=kind)
+
+    monkeypatch.setattr(answer_ingest, "ingest_answer_bytes", busy_for_transport)
+    results, failures = answer_ingest.ingest_pending(region, settings)
+    assert [r.outcome for r in results] == ["processed"]
+    assert len(failures) == 1 and "database is locked" in failures[0]
+    assert "обработан" in results[0].text() and "применено: 1" in results[0].text()
+    assert (settings.exchange_inbound / (batch_file.stem + ".uprak1")).exists()
+    assert _requests(region)[0].status == buffer.ACCEPTED
+    monkeypatch.undo()
+    results, failures = answer_ingest.ingest_pending(region, settings)
+    assert failures == [] and [r.kind for r in results] == ["uprak1"]
+
+
+def test_a_prepared_batch_that_can_no_longer_be_built_does_not_block_sending(
+    region: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stuck = _register(region, 0)
+
+    def power_cut(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt("killed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sender, "write_atomically", power_cut)
+        with pytest.raises(KeyboardInterrupt):
+            sender.send_queued(region, settings)
+    with transaction(region) as s:  # meanwhile its data became unsendable
+        request = s.get(BufferRequest, stuck)
+        assert request is not None
+        request.proposed = {**request.proposed, "smo_code": "99999"}
+    later = _register(region, 1)
+    report = sender.send_queued(region, settings)
+    assert report.recovered == 1 and report.messages == 1
+    statuses = {r.id: r.status for r in _requests(region)}
+    assert statuses == {stuck: buffer.REJECTED, later: buffer.SENT}
+    (file,) = settings.exchange_outbound.glob("*.uprmes")  # the empty batch wrote no file
+    assert len(parse_batch(file.read_bytes()).messages) == 1

@@ -118,9 +118,12 @@ def test_a_copy_of_an_answer_under_another_name_is_moved_aside(factory) -> None:
         for run_request in ferzl_answers_sensor(
             dg.build_sensor_context(instance=instance)
         ).run_requests:
-            ingest_ferzl_answers_job.execute_in_process(
-                run_config=run_request.run_config, instance=instance, resources=resources
-            )
+            assert ingest_ferzl_answers_job.execute_in_process(
+                run_config=run_request.run_config,
+                instance=instance,
+                resources=resources,
+                tags=run_request.tags,
+            ).success
         done = settings.exchange_inbound / "done" / (batch_file.stem + ".uprak2")
         copy = settings.exchange_inbound / (batch_file.stem + ".dup.uprak2")
         copy.write_bytes(done.read_bytes())
@@ -128,3 +131,52 @@ def test_a_copy_of_an_answer_under_another_name_is_moved_aside(factory) -> None:
         assert not again.run_requests
         assert not copy.exists()
     assert _status(factory) == buffer.ACCEPTED
+
+
+def test_a_failed_run_is_retried_under_a_new_key_and_a_leftover_is_set_aside(
+    factory, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    from ferzl import answer_ingest
+    from register.models import ExchangeEvent
+
+    settings = load_settings()
+    with transaction(factory) as s:
+        request_id = s.scalars(select(BufferRequest.id)).one()
+        buffer.force_send(s, user(s, "tfoms"), request_id)
+    with dg.instance_for_test() as instance:
+        resources = make_resources(settings)
+        assert send_to_ferzl_job.execute_in_process(instance=instance, resources=resources).success
+        (batch_file,) = settings.exchange_outbound.glob("*.uprmes")
+        answer_batch_file(settings.exchange_inbound, batch_file)
+        (settings.exchange_inbound / (batch_file.stem + ".uprak1")).unlink()
+        (first,) = ferzl_answers_sensor(dg.build_sensor_context(instance=instance)).run_requests
+
+        def locked(*_: object, **__: object) -> None:
+            raise RuntimeError("database is locked")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(answer_ingest, "ingest_answer_bytes", locked)
+            failed = ingest_ferzl_answers_job.execute_in_process(
+                run_config=first.run_config,
+                instance=instance,
+                resources=resources,
+                tags=first.tags,
+                raise_on_error=False,
+            )
+        assert not failed.success
+        (retry,) = ferzl_answers_sensor(dg.build_sensor_context(instance=instance)).run_requests
+        assert retry.run_key == f"{first.run_key}:1"
+        assert ingest_ferzl_answers_job.execute_in_process(
+            run_config=retry.run_config, instance=instance, resources=resources, tags=retry.tags
+        ).success
+        assert _status(factory) == buffer.ACCEPTED
+
+        # The same file back under its own name (a run stopped before moving it): set aside
+        # quietly, no run, no journal row.
+        done = settings.exchange_inbound / "done" / (batch_file.stem + ".uprak2")
+        leftover = settings.exchange_inbound / done.name
+        leftover.write_bytes(done.read_bytes())
+        assert not ferzl_answers_sensor(dg.build_sensor_context(instance=instance)).run_requests
+        assert not leftover.exists()
+    with factory() as s:
+        assert not list(s.scalars(select(ExchangeEvent)))

@@ -81,12 +81,10 @@ def _answer(
 ) -> AnswerOutcome:
     outcome = AnswerOutcome()
     with transaction(factory) as s:
-        exchange.record_change_answer(
+        exchange.record_change_answers(
             s,
             batch_id=batch_id,
-            message_id=message_id,
-            code=code,
-            errors=list(errors),
+            answers=[exchange.ChangeAnswerIn(message_id, code, errors)],
             file_name="a.uprak2",
             outcome=outcome,
         )
@@ -115,9 +113,9 @@ def test_claim_takes_forced_first_and_respects_the_limit(region: sessionmaker[Se
         assert [r.id for r in claimed] == [second]
     with region() as s:
         state = exchange.queue_state(s)
+        assert [r.id for r in exchange.claim_requests(s, 10)] == [second, first]
     assert state.queued == 2 and state.forced == 1
     assert exchange.sending_due(state, batch_size=100, delay_seconds=3600, now=utcnow())
-    assert first
 
 
 def test_sending_due_waits_for_a_full_batch_or_the_delay() -> None:
@@ -291,7 +289,7 @@ def test_answer_file_is_claimed_once(region: sessionmaker[Session]) -> None:
         assert not exchange.register_answer_file(
             s, sha256="a" * 64, file_name="g.uprak2", kind="uprak2", batch_id=None
         )
-        assert exchange.answer_file_known(s, "a" * 64)
+        assert exchange.known_answer_file_name(s, "a" * 64) == "f.uprak2"
     assert _events(region, "repeat_file") == 1
 
 
@@ -318,3 +316,88 @@ def test_messages_for_person_follow_the_buffer_rights(region: sessionmaker[Sessi
         assert exchange.messages_for_person(s, user(s, "smo2"), person_id) == []
         with pytest.raises(exchange.AccessDenied):
             exchange.messages_for_person(s, user(s, "mo"), person_id)
+
+
+def _transport_error(factory: sessionmaker[Session], batch_id: str) -> None:
+    with transaction(factory) as s:
+        exchange.record_transport_answer(
+            s,
+            batch_id=batch_id,
+            code="CR",
+            errors=[AnswerError("Нарушена структура пакета", code="41")],
+            file_name="t.uprak1",
+        )
+
+
+def test_late_answer_to_a_batch_sent_again_after_a_transport_error(
+    region: sessionmaker[Session],
+) -> None:
+    request_id = _register(region)
+    first_batch, first_messages = _send(region)
+    _transport_error(region, first_batch)
+    with transaction(region) as s:
+        buffer.force_send(s, user(s, "tfoms"), request_id)
+    forced = _request(region, request_id)
+    assert forced.status == buffer.FORMAT_CHECKED and forced.errors == []
+    second_batch, second_messages = _send(region)
+    # The central segment answers the first batch after all: journalled, nothing applied.
+    stray = _answer(region, first_batch, first_messages[request_id], "AA")
+    assert stray.applied == 0
+    assert _events(region, "answer_after_transport_error") == 1
+    assert _request(region, request_id).status == buffer.SENT
+    _answer(region, second_batch, second_messages[request_id], "AA")
+    assert _request(region, request_id).status == buffer.ACCEPTED
+
+
+def test_late_answer_to_an_earlier_send_changes_nothing(region: sessionmaker[Session]) -> None:
+    request_id = _register(region)
+    first_batch, first_messages = _send(region)
+    with transaction(region) as s:  # sent, yet no answer: the operator's ТФОМС resends it
+        request = s.get(BufferRequest, request_id)
+        assert request is not None
+        request.status = buffer.REJECTED
+    with transaction(region) as s:
+        buffer.resend_request(
+            s, user(s, "tfoms"), request_id, raw={"name": "Анна"}, region_code="50", today=TODAY
+        )
+    _send(region)
+    late = _answer(region, first_batch, first_messages[request_id], "AA")
+    assert late.late == 1 and late.applied == 0
+    assert _events(region, "late_answer") == 1
+    assert _request(region, request_id).status == buffer.SENT
+
+
+def test_forcing_a_request_while_another_of_the_person_waits_is_refused(
+    region: sessionmaker[Session],
+) -> None:
+    with transaction(region) as s:
+        person_id = add_person(s).id
+    with transaction(region) as s:
+        first = create_request(
+            s,
+            user(s, "tfoms"),
+            operation="edit",
+            raw={"phone": "+79001234567"},
+            person_id=person_id,
+            region_code="50",
+            today=TODAY,
+        ).id
+    batch_id, _ = _send(region)
+    _transport_error(region, batch_id)  # finished with an error: a new change may be made
+    with transaction(region) as s:
+        second = create_request(
+            s,
+            user(s, "tfoms"),
+            operation="edit",
+            raw={"phone": "+79007654321"},
+            person_id=person_id,
+            region_code="50",
+            today=TODAY,
+        ).id
+    with pytest.raises(buffer.RecordConflict, match=f"№ {second}"), transaction(region) as s:
+        buffer.force_send(s, user(s, "tfoms"), first)
+    with pytest.raises(buffer.RecordConflict, match=f"№ {second}"), transaction(region) as s:
+        buffer.resend_request(
+            s, user(s, "tfoms"), first, raw={"phone": "+79001234567"}, region_code="50"
+        )
+    assert _request(region, first).status == buffer.TRANSPORT_ERROR

@@ -196,7 +196,7 @@ def test_refresh_follows_a_death_registered_in_ferzl(region: sessionmaker[Sessio
             user(s, "tfoms"),
             person.id,
             central,
-            base_version=None,
+            base_version=person.version,
             region_code="50",
             today=TODAY,
         )
@@ -216,7 +216,7 @@ def _refresh(
     login: str,
     person: Person,
     central: dict[str, Any],
-    base_version: int | None = None,
+    base_version: int | None = -1,
 ) -> None:
     with transaction(factory) as s:
         refresh_from_ferzl(
@@ -224,7 +224,7 @@ def _refresh(
             user(s, login),
             person.id,
             central,
-            base_version=base_version,
+            base_version=person.version if base_version == -1 else base_version,
             region_code="50",
             today=TODAY,
         )
@@ -311,21 +311,21 @@ def test_send_queues_the_current_data_to_go_at_once(region: sessionmaker[Session
         s.rollback()
     # A second send waits for the first one's answer.
     with pytest.raises(RecordConflict, match=f"№ {request_id}"), transaction(region) as s:
-        send_to_ferzl(s, user(s, "tfoms"), person.id, base_version=None, today=TODAY)
+        send_to_ferzl(s, user(s, "tfoms"), person.id, base_version=person.version, today=TODAY)
 
 
 def test_send_refusals(region: sessionmaker[Session]) -> None:
     person = _person(region)  # insured by СМО 50001
     for login, error in (("smo2", AccessDenied), ("mo", AccessDenied), ("stat", AccessDenied)):
         with pytest.raises(error), transaction(region) as s:
-            send_to_ferzl(s, user(s, login), person.id, base_version=None, today=TODAY)
+            send_to_ferzl(s, user(s, login), person.id, base_version=person.version, today=TODAY)
     with pytest.raises(RecordConflict, match="изменены другим"), transaction(region) as s:
         send_to_ferzl(s, user(s, "tfoms"), person.id, base_version=99, today=TODAY)
     with pytest.raises(LookupError), transaction(region) as s:
-        send_to_ferzl(s, user(s, "tfoms"), 10**6, base_version=None, today=TODAY)
+        send_to_ferzl(s, user(s, "tfoms"), 10**6, base_version=1, today=TODAY)
     broken = _person(region, email="not-an-address")
     with pytest.raises(ValidationFailed) as failed, transaction(region) as s:
-        send_to_ferzl(s, user(s, "tfoms"), broken.id, base_version=None, today=TODAY)
+        send_to_ferzl(s, user(s, "tfoms"), broken.id, base_version=broken.version, today=TODAY)
     assert "email" in failed.value.by_field()
     with region() as s:
         assert s.scalar(select(BufferRequest.id)) is None

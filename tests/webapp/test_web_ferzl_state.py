@@ -617,3 +617,30 @@ def test_requests_tab_lists_the_messages_coloured_like_the_buffer(
     # The card shows them too.
     card = page(login_as("tfoms").get(f"/persons/{yolkin.id}").text)
     assert len(card.xpath('//*[@data-testid="card-messages"]//*[@data-testid="message-row"]')) == 5
+
+
+def test_a_change_without_the_version_it_was_based_on_is_refused(
+    login_as: Callable[[str], FlaskClient],
+    yolkin: Person,
+    ferzl: FakeFerzl,
+    session_factory: sessionmaker[Session],
+) -> None:
+    with session_factory() as s:
+        before = len(list(s.scalars(select(BufferRequest))))
+    tfoms = login_as("tfoms")
+    token = csrf_token(tfoms.get("/persons/").text)
+    for action in ("/refresh", "/send"):
+        response = tfoms.post(url(yolkin, action), data={"csrf_token": token})
+        ((category, message),) = flashes(page(tfoms.get(response.location).text))
+        assert category == "danger" and "изменены другим пользователем" in message
+    with session_factory() as s:
+        assert len(list(s.scalars(select(BufferRequest)))) == before
+
+
+def test_a_malformed_enp_in_the_address_is_said_not_silently_replaced(
+    login_as: Callable[[str], FlaskClient], yolkin: Person, ferzl: FakeFerzl
+) -> None:
+    ferzl.persons[yolkin.enp] = central_of(yolkin)
+    doc = page(login_as("tfoms").get(url(yolkin) + "?enp=12345").text)
+    ((category, message),) = flashes(doc)
+    assert category == "warning" and "«12345» в адресе некорректен" in message

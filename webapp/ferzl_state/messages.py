@@ -11,25 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from register.exchange import BATCH_STATE_LABELS, MULTIPLE_IDENTIFICATION_CODE, MessageView
+from register.buffer import TRANSPORT_ERROR, colour
+from register.exchange import BATCH_STATE_LABELS, MessageView
 from webapp.filters import BUFFER_ROW_CLASSES
-
-ACCEPTED_CODES = frozenset({"AA", "AE"})
-TRANSPORT_ERROR_CODES = frozenset({"CE", "CR"})
 
 
 def message_colour(view: MessageView) -> str:
-    """green AA/AE, yellow AR with 69 (multiple identification), red AR or a transport error,
-    white while there is no answer — the colours of the buffer."""
-    code = view.message.answer_code
-    if code in ACCEPTED_CODES:
-        return "green"
-    if code == "AR":
-        codes = {str(e.get("code")) for e in view.message.answer_errors or []}
-        return "yellow" if MULTIPLE_IDENTIFICATION_CODE in codes else "red"
-    if view.batch.transport_code in TRANSPORT_ERROR_CODES or view.batch.state == "transport_error":
-        return "red"
-    return "white"
+    """The buffer's colour of the status the message's answer means (white: no answer yet)."""
+    return colour(view.status)
 
 
 def _error_text(error: Mapping[str, Any]) -> str:
@@ -65,14 +54,14 @@ def message_rows(views: Iterable[MessageView]) -> list[MessageRow]:
     for view in views:
         message, batch = view.message, view.batch
         errors = [_error_text(e) for e in message.answer_errors or []]
-        if not errors and batch.transport_code in TRANSPORT_ERROR_CODES:
+        if not errors and view.status == TRANSPORT_ERROR:
             errors = [_error_text(e) for e in batch.transport_errors or []] or [
                 "Пакет не принят ФЕРЗЛ"
             ]
         answer = view.answer_label
         if message.answer_code:
             answer = f"{message.answer_code} — {answer}"
-        elif batch.transport_code in TRANSPORT_ERROR_CODES:
+        elif view.status == TRANSPORT_ERROR:
             answer = f"{batch.transport_code} — пакет не принят"
         rows.append(
             MessageRow(

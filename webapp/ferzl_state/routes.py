@@ -69,10 +69,19 @@ SIDES = {"rserz": "РСЕРЗ", "ferzl": "ФЕРЗЛ"}
 def _enp_arg(default: str) -> str:
     """``?enp=`` — a candidate found by the look-up, compared instead of the person's ЕНП."""
     value = request.args.get("enp", "").strip()
-    return value if len(value) == 16 and value.isascii() and value.isdigit() else default
+    if not value:
+        return default
+    if len(value) == 16 and value.isascii() and value.isdigit():
+        return value
+    flash(
+        f"ЕНП «{value[:40]}» в адресе некорректен — показаны данные по ЕНП застрахованного.",
+        "warning",
+    )
+    return default
 
 
 def _version_arg() -> int | None:
+    """The person's version the screen showed (None: missing — the service refuses)."""
     value = request.form.get("base_version", "").strip()
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 10 else None
 

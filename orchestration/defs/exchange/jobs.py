@@ -42,7 +42,11 @@ class AnswerFileConfig(dg.Config):
     path: str
 
 
-@dg.op(description="One .uprak1/.uprak2 answer file applied to the buffer (register services).")
+@dg.op(
+    description="One .uprak1/.uprak2 answer file applied to the buffer (register services).",
+    # A busy database is worth a second try; the file's transaction is all or nothing.
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
+)
 def apply_answer_file(
     context: dg.OpExecutionContext, config: AnswerFileConfig, warehouse: WarehouseResource
 ) -> IngestResult:
