@@ -19,6 +19,11 @@ _SEPARATORS = re.compile(r"[\s\-‐‑‒–—−]+")
 _TRIPLE = re.compile(r"([0-9])\1\1")
 
 
+def has_digit_triple(body: str) -> bool:
+    """A digit three times running in the number (the body, not the control number)."""
+    return _TRIPLE.search(body) is not None
+
+
 def _is_digits(value: str) -> bool:
     # str.isdigit() also accepts superscripts and other scripts' digits.
     return value.isascii() and value.isdigit()
@@ -81,7 +86,7 @@ def validate_snils(value: str | int | None, *, field: str = "snils") -> list[Fie
         errors.append(FieldError(field, "Неверное контрольное число СНИЛС"))
     # The published rules say no digit appears three times running in the number itself
     # (not the control number); real numbers are not reliably so, hence only a warning.
-    if _TRIPLE.search(body):
+    if has_digit_triple(body):
         errors.append(
             FieldError(
                 field,

@@ -18,6 +18,7 @@ from ferzl.codec.hl7xml import (
     children,
     coded,
     composite,
+    normalize_guid,
     req,
     structure_error,
     sub,
@@ -122,7 +123,10 @@ class Head:
 
 
 def parse_head(el: Any, message_type: tuple[str, str | None, str], codes: frozenset[str]) -> Head:
-    """Read MSH, MSA, ERR… of an answer element and check MSH.9 and MSA.1."""
+    """Read MSH, MSA, ERR… of an answer element and check MSH.9 and MSA.1.
+
+    MSA.2 comes back in lower case when it is a GUID; MSH.10 as written (it is hashed).
+    """
     segments = children(el)
     names = [name for name, _ in segments]
     if names[:2] != ["MSH", "MSA"]:
@@ -148,7 +152,7 @@ def parse_head(el: Any, message_type: tuple[str, str | None, str], codes: frozen
     return Head(
         answer_id=text(msh, "MSH.10") or "",
         code=code,
-        ref=req(msa, "MSA.2"),
+        ref=normalize_guid(req(msa, "MSA.2")),
         errors=tuple(errors),
         rest=segments[position:],
     )

@@ -70,6 +70,7 @@ from ferzl.codec.hl7xml import (
     is_guid,
     load,
     new_root,
+    parse_int,
     req,
     serialize,
     structure_error,
@@ -289,11 +290,19 @@ def parse_application_answers(data: bytes) -> ApplicationAnswers:
     """Read a ``.uprak2`` (checked against ``ferzl/schemas/uprak2.xsd``).
 
     Count and hash are checked as in :func:`ferzl.codec.batch.parse_batch`; the
-    answers come back in file order.
+    answers come back in file order, GUIDs (BHS.11, MSA.2) in lower case.
     """
     root = load(data)
     check_root(root, "UPRMessageBatch")
     batch_id = check_batch_id(root)
+    try:
+        return _parse_answers_body(root, batch_id)
+    except BatchError as exc:
+        exc.batch_id = batch_id
+        raise
+
+
+def _parse_answers_body(root: Any, batch_id: str) -> ApplicationAnswers:
     validate(root, APPLICATION_SCHEMA, "пакета")
     items = children(root)
 
@@ -310,10 +319,7 @@ def parse_application_answers(data: bytes) -> ApplicationAnswers:
         answers.append(answer)
 
     bts = items[-1][1]
-    count_text = req(bts, "BTS.1")
-    if not count_text.isdigit():
-        raise structure_error(f"BTS.1 = {count_text!r} не число")
-    declared = int(count_text)
+    declared = parse_int(req(bts, "BTS.1"), "BTS.1", code=43)
     if declared != len(answers):
         raise BatchError(43, f"заявлено сообщений {declared} (BTS.1), в пакете {len(answers)}")
     declared_hash = req(bts, "BTS.3")

@@ -98,11 +98,13 @@ from ferzl.codec.hl7xml import (
     iso,
     load,
     new_root,
+    parse_int,
     req,
     req_date,
     serialize,
     structure_error,
     sub,
+    text,
     validate,
 )
 from ferzl.codec.person import (
@@ -387,16 +389,27 @@ def parse_batch(data: bytes) -> ParsedBatch:
     """Read an outbound batch; raise :class:`BatchError` on any batch-level fault.
 
     The document is checked against ``ferzl/schemas/uprmessagebatch.xsd`` first (41);
-    the messages come back in file order.
+    the messages come back in file order. GUIDs (BHS.11, MSH.10) come back in lower
+    case; BTS.3 is checked over the MSH.10 values as written. A fault found after
+    BHS.11 was read carries it as :attr:`BatchError.batch_id`.
     """
     root = load(data)
     check_root(root, "UPRMessageBatch")
     batch_id = check_batch_id(root)
+    try:
+        return _parse_batch_body(root, batch_id)
+    except BatchError as exc:
+        exc.batch_id = batch_id
+        raise
+
+
+def _parse_batch_body(root: Any, batch_id: str) -> ParsedBatch:
     validate(root, SCHEMA, "пакета")
     items = children(root)
     header = _parse_header(items[0][1], batch_id)
 
     messages: list[OutboundMessage] = []
+    written_ids: list[str] = []  # MSH.10 as written: the hash is over these
     for name, el in items[1:-1]:
         try:
             if name in ("ADT_A01", "ADT_A03"):
@@ -407,19 +420,17 @@ def parse_batch(data: bytes) -> ParsedBatch:
                 raise structure_error(f"неожиданный элемент {name}")
         except ValueError as exc:
             raise structure_error(f"сообщение {len(messages) + 1}: {exc}") from exc
+        written_ids.append(text(el, "MSH/MSH.10") or "")
 
     bts = items[-1][1]
-    count_text = req(bts, "BTS.1")
-    if not count_text.isdigit():
-        raise structure_error(f"BTS.1 = {count_text!r} не число")
-    declared = int(count_text)
+    declared = parse_int(req(bts, "BTS.1"), "BTS.1", code=43)
     if declared != len(messages):
         raise BatchError(43, f"заявлено сообщений {declared} (BTS.1), в пакете {len(messages)}")
     ids = [m.message_id for m in messages]
     if len(set(ids)) != len(ids):
         raise structure_error("повторяющиеся идентификаторы сообщений MSH.10")
     declared_hash = req(bts, "BTS.3")
-    expected = batch_hash(ids)
+    expected = batch_hash(written_ids)
     if declared_hash != expected:
         raise BatchError(44, f"контрольная сумма BTS.3 {declared_hash} не равна {expected}")
     return ParsedBatch(

@@ -38,17 +38,27 @@ _PREFIX = f"{{{NS}}}"
 
 
 class BatchError(Exception):
-    """A fault of the whole batch; ``code`` is the ERR.5 code of the transport answer."""
+    """A fault of the whole batch; ``code`` is the ERR.5 code of the transport answer.
 
-    def __init__(self, code: int, text_ru: str) -> None:
+    ``batch_id`` is the batch GUID (BHS.11, lower case) when it could be read before the
+    fault was found, so that the transport answer can name it (MSA.2); else None.
+    """
+
+    def __init__(self, code: int, text_ru: str, batch_id: str | None = None) -> None:
         super().__init__(f"{code}: {text_ru}")
         self.code = code
         self.text_ru = text_ru
+        self.batch_id = batch_id
 
 
 def is_guid(value: object) -> bool:
     """A GUID in its canonical 8-4-4-4-12 hex form (the shape the XSDs require)."""
     return isinstance(value, str) and _GUID_RE.fullmatch(value) is not None
+
+
+def normalize_guid(value: str) -> str:
+    """A GUID as the codec hands it out: lower case (``A1B2…`` and ``a1b2…`` are one GUID)."""
+    return value.lower() if is_guid(value) else value
 
 
 def check_encoding(encoding: str) -> str:
@@ -173,11 +183,29 @@ def opt_date(el: Any, path: str) -> date | None:
     return parse_date(value, path) if value else None
 
 
-def req_int(el: Any, path: str) -> int:
-    value = req(el, path)
-    if not value.isdigit():
-        raise structure_error(f"{path} = {value!r} не число")
+#: The longest integer the codec reads (counts, years, set ids): nine ASCII digits.
+MAX_INT_DIGITS = 9
+
+
+def _shown(value: str, limit: int = 20) -> str:
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def is_small_int(value: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also takes "١" and "²"), at most nine of them."""
+    return value.isascii() and value.isdigit() and len(value) <= MAX_INT_DIGITS
+
+
+def parse_int(value: str, path: str, code: int = 41, what: str = "пакета") -> int:
+    """``value`` as a non-negative integer; BatchError ``code`` unless :func:`is_small_int`."""
+    if not is_small_int(value):
+        text = f"{path} = {_shown(value)} не целое число (до {MAX_INT_DIGITS} цифр)"
+        raise structure_error(text, what) if code == 41 else BatchError(code, text)
     return int(value)
+
+
+def req_int(el: Any, path: str) -> int:
+    return parse_int(req(el, path), path)
 
 
 def expect(el: Any, path: str, expected: str) -> None:
@@ -213,6 +241,11 @@ def load(data: bytes) -> Any:
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise BatchError(40, "DOCTYPE в файле запрещён")
+    # No declaration (or a UTF-8 BOM) reads as UTF-8; libxml2 also honours UTF-16/32 BOMs
+    # and any declared encoding, which the exchange does not allow.
+    encoding = info.encoding or "UTF-8"
+    if encoding.lower() not in ENCODINGS:
+        raise BatchError(40, f"кодировка {encoding} не допускается: только windows-1251 или UTF-8")
     return tree.getroot()
 
 
@@ -228,8 +261,9 @@ def check_batch_id(root: Any) -> str:
     node = child(bhs, "BHS.11") if bhs is not None else None
     value = None if node is None or len(node) else (node.text or "").strip()
     if not value or not is_guid(value):
-        raise BatchError(42, f"идентификатор пакета BHS.11 {value!r} отсутствует или не GUID")
-    return value
+        shown = None if value is None else _shown(value, 60)
+        raise BatchError(42, f"идентификатор пакета BHS.11 {shown} отсутствует или не GUID")
+    return value.lower()
 
 
 # --------------------------------------------------------------------------- XSD
@@ -379,8 +413,8 @@ def build_request_msh(
 
 
 def check_request_msh(msh: Any, message_type: tuple[str, str, str]) -> tuple[str, str]:
-    """(MSH.10, MSH.11) of a request's MSH after checking MSH.9 and MSH.12."""
+    """(MSH.10 in lower case, MSH.11) of a request's MSH after checking MSH.9 and MSH.12."""
     for i, expected in enumerate(message_type, start=1):
         expect(msh, f"MSH.9/MSG.{i}", expected)
     expect(msh, "MSH.12/VID.1", "2.6")
-    return req(msh, "MSH.10"), req(msh, "MSH.11/PT.1")
+    return normalize_guid(req(msh, "MSH.10")), req(msh, "MSH.11/PT.1")

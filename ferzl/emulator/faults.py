@@ -8,8 +8,11 @@ the store), so a run repeats exactly, restarts included.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
+
+from ferzl.codec.hl7xml import is_small_int
 
 ENV = "RSERZ_FERZL_FAULTS"
 _EVERY_NTH = ("duplicate", "malformed", "unknown")
@@ -22,6 +25,12 @@ class Faults:
     reorder: bool = False  # .uprak2 before .uprak1, answers inside reversed
     malformed: int = 0  # every n-th batch: a truncated .uprak2 first, then the correct one
     unknown: int = 0  # every n-th batch: an answer nobody asked for, a batch nobody sent
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.delay) and self.delay >= 0):
+            raise ValueError(
+                f"delay: ожидалось конечное неотрицательное число секунд, указано {self.delay!r}"
+            )
 
     def hits(self, kind: str, number: int) -> bool:
         """Does the every-n-th fault ``kind`` fall on batch ``number``?"""
@@ -58,11 +67,13 @@ def parse_faults(text: str | None) -> Faults:
                 seconds = float(value)
             except ValueError:
                 raise ValueError(f"delay: ожидалось число секунд, указано {value!r}") from None
+            if not math.isfinite(seconds):
+                raise ValueError(f"delay: ожидалось конечное число секунд, указано {value!r}")
             if seconds < 0:
                 raise ValueError("delay: число секунд не может быть отрицательным")
             values["delay"] = seconds
         elif name in _EVERY_NTH:
-            if not value.isdigit() or int(value) < 1:
+            if not is_small_int(value) or int(value) < 1:
                 raise ValueError(
                     f"{name}: ожидалось целое n ≥ 1 (каждый n-й пакет), указано {value!r}"
                 )

@@ -226,10 +226,6 @@ def _ru(value: str | date) -> str:
     return d.strftime("%d.%m.%Y")
 
 
-def _doc_type(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
-
-
 def record_from_message(m: ChangeMessage, base: Row | None, region: Region) -> dict[str, Any]:
     """The person's new state: the message over ``base`` (the federal person, if known).
 
@@ -253,7 +249,7 @@ def record_from_message(m: ChangeMessage, base: Row | None, region: Region) -> d
     if m.documents:
         d = m.documents[0]
         rec.update(
-            doc_type=_doc_type(d.doc_type),
+            doc_type=store.doc_type_code(d.doc_type),
             doc_series=d.series or None,
             doc_number=d.number,
             doc_issue_date=store.iso(d.issued),

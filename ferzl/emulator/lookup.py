@@ -6,7 +6,6 @@ to the store (the server is threaded; SQLite connections are not shared).
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Mapping
 from datetime import date
@@ -14,17 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from ferzl.emulator import store
+from register.documents import DOCUMENT_TYPES
+from register.enp import validate_enp
 from register.names import normalize_name
-from register.snils import normalize_snils
+from register.snils import normalize_snils, validate_snils
+from register.validation import FieldError
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_PAGE = 100_000
 NOT_FOUND = "Застрахованное лицо не найдено в ФЕРЗЛ"
 CRITERIA_HELP = (
     "Укажите критерии поиска: фамилия, имя и дата рождения (отчество — по желанию); "
     "тип и номер ДУЛ (серия — по желанию); ЕНП; номер полиса; СНИЛС и дата рождения"
 )
-_ENP_RE = re.compile(r"\d{16}")
 _FIELD_NAMES_RU = {
     "surname": "фамилия",
     "name": "имя",
@@ -44,16 +46,36 @@ class LookupError400(ValueError):
     """A request the look-up cannot answer; the text is Russian, for the caller's screen."""
 
 
-def _page(args: Mapping[str, str], name: str, default: int, maximum: int | None) -> int:
+def _page(args: Mapping[str, str], name: str, default: int, maximum: int) -> int:
     raw = (args.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or int(raw) < 1:
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits:
         raise LookupError400(f"Параметр {name}: ожидалось целое число не меньше 1")
-    value = int(raw)
-    if maximum is not None and value > maximum:
+    # Compared by length first: int() of thousands of digits is refused by Python itself.
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
         raise LookupError400(f"Параметр {name}: не больше {maximum}")
-    return value
+    return int(digits)
+
+
+def _first_error(errors: list[FieldError]) -> str | None:
+    blocking = [e.message for e in errors if not e.warning]
+    return blocking[0] if blocking else None
+
+
+def _doc_type(raw: str) -> int:
+    code = store.doc_type_code(raw)
+    if not isinstance(code, int):
+        raise LookupError400("Тип ДУЛ: ожидался код по справочнику F011 (число)")
+    if code not in DOCUMENT_TYPES:
+        raise LookupError400(f"Тип ДУЛ: код {code} отсутствует в справочнике F011")
+    return code
+
+
+def _glob_literal(value: str) -> str:
+    """``value`` matched literally by GLOB (``*``, ``?`` and ``[`` in brackets)."""
+    return "".join(f"[{ch}]" if ch in "*?[" else ch for ch in value)
 
 
 def _criteria(args: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
@@ -80,40 +102,41 @@ def _criteria(args: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
     if "patronymic" in given:
         clauses.append("patronymic_norm = ?")
         params.append(normalize_name(given["patronymic"]))
-    if "doc_type" in given and not given["doc_type"].isdigit():
-        raise LookupError400("Тип ДУЛ: ожидался код по справочнику F011 (число)")
-    if "doc_number" in given:
-        if "doc_series" in given and "doc_type" in given:
-            clauses.append("doc_key = ?")
-            params.append(
-                store.doc_key(given["doc_type"], given["doc_series"], given["doc_number"])
-            )
-        else:
-            clauses.append("doc_number = ?")
-            params.append(given["doc_number"])
-            if "doc_type" in given:
-                clauses.append("doc_type = ?")
-                params.append(int(given["doc_type"]))
-            if "doc_series" in given:
-                clauses.append("series_key(doc_series) = ?")
-                params.append(store.series_key(given["doc_series"]))
-    elif "doc_series" in given:
-        clauses.append("series_key(doc_series) = ?")
-        params.append(store.series_key(given["doc_series"]))
+    doc_type = _doc_type(given["doc_type"]) if "doc_type" in given else None
+    series, number = given.get("doc_series"), given.get("doc_number")
+    # ДУЛ compare as the register writes them (store.doc_key): "45 12" = "4512",
+    # a passport number "100 001" = "100001".
+    if doc_type is not None and number is not None and series is not None:
+        clauses.append("doc_key = ?")
+        params.append(store.doc_key(doc_type, series, number))
+    elif doc_type is not None and number is not None:
+        clauses.append("doc_key GLOB ?")
+        params.append(f"{doc_type}|*|{_glob_literal(store.number_key(doc_type, number))}")
+    else:
+        if doc_type is not None:
+            clauses.append("doc_type = ?")
+            params.append(doc_type)
+        if number is not None:
+            clauses.append("number_key(doc_type, doc_number) = number_key(doc_type, ?)")
+            params.append(number)
+        if series is not None:
+            clauses.append("series_key(doc_type, doc_series) = series_key(doc_type, ?)")
+            params.append(series)
     if "enp" in given:
-        if not _ENP_RE.fullmatch(given["enp"]):
-            raise LookupError400("ЕНП: ожидалось 16 цифр")
+        reason = _first_error(validate_enp(given["enp"]))
+        if reason:
+            raise LookupError400(reason)
         clauses.append("enp = ?")
         params.append(given["enp"])
     if "policy_number" in given:
         clauses.append("policy_number = ?")
         params.append(given["policy_number"])
     if "snils" in given:
-        snils = normalize_snils(given["snils"]) or ""
-        if not (len(snils) == 11 and snils.isdigit()):
-            raise LookupError400("СНИЛС: ожидалось 11 цифр")
+        reason = _first_error(validate_snils(given["snils"]))
+        if reason:
+            raise LookupError400(reason)
         clauses.append("snils = ?")
-        params.append(snils)
+        params.append(normalize_snils(given["snils"]))
 
     complete = (
         {"surname", "name", "birth_date"} <= given.keys()
@@ -133,7 +156,7 @@ def _criteria(args: Mapping[str, str]) -> tuple[str, tuple[Any, ...]]:
 def search(conn: sqlite3.Connection, args: Mapping[str, str]) -> dict[str, Any]:
     """``GET /api/v1/persons``: one page of the persons matching the criteria."""
     where, params = _criteria(args)
-    page = _page(args, "page", 1, None)
+    page = _page(args, "page", 1, MAX_PAGE)
     page_size = _page(args, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
     total = store.count_persons(conn, where, params)
     rows = conn.execute(
@@ -180,5 +203,6 @@ def open_store(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout=30000")
-    conn.create_function("series_key", 1, store.series_key, deterministic=True)
+    conn.create_function("series_key", 2, store.series_key, deterministic=True)
+    conn.create_function("number_key", 2, store.number_key, deterministic=True)
     return conn

@@ -133,24 +133,41 @@ def _quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
 def working_enps(conn: sqlite3.Connection, region: Region, year: int, quarter: int) -> list[str]:
     """The ЕНП of the region's persons working in the quarter, deterministic.
 
-    A person insured here at some time in the quarter and aged 18–65 on its first
-    day counts as working by the register's working flag — flipped for one ЕНП in
+    A person counts whose history (``federal_version``) has a version overlapping the
+    quarter in which they are insured here at some time in the quarter — also one who
+    has since moved away or whose insurance has since ended — aged 18–65 on its first
+    day. They work by the working flag of the last such version, flipped for one ЕНП in
     ``WORKING_FLIP`` by a stable hash of ЕНП, year and quarter, so quarters differ.
     """
     first, last = _quarter_bounds(year, quarter)
     youngest = date(first.year - WORKING_AGES[0], first.month, 1).isoformat()
     oldest = date(first.year - WORKING_AGES[1] - 1, first.month, 1).isoformat()
     rows = conn.execute(
-        "SELECT enp, working FROM federal_person WHERE region_code = ? "
-        "AND insurance_start <= ? AND (insurance_end IS NULL OR insurance_end >= ?) "
-        "AND birth_date <= ? AND birth_date > ? ORDER BY enp",
-        (region.code, last.isoformat(), first.isoformat(), youngest, oldest),
+        "SELECT p.enp, v.working FROM federal_version v "
+        "JOIN federal_person p ON p.id = v.person_id "
+        "WHERE v.region_code = ? AND v.valid_from <= ? "
+        "AND (v.valid_to IS NULL OR v.valid_to > ?) "
+        "AND v.insurance_start <= ? AND (v.insurance_end IS NULL OR v.insurance_end >= ?) "
+        "AND v.birth_date <= ? AND v.birth_date > ? "
+        "ORDER BY v.person_id, v.valid_from, v.id",
+        (
+            region.code,
+            last.isoformat(),
+            first.isoformat(),
+            last.isoformat(),
+            first.isoformat(),
+            youngest,
+            oldest,
+        ),
     )
+    working_by_enp: dict[str, bool] = {}
+    for enp, working in rows:  # the last version of a person wins
+        working_by_enp[enp] = bool(working)
     suffix = f":{year}:{quarter}".encode()
     out = []
-    for enp, working in rows:
+    for enp in sorted(working_by_enp):
         flip = zlib.crc32(enp.encode() + suffix) % WORKING_FLIP == 0
-        if bool(working) != flip:
+        if working_by_enp[enp] != flip:
             out.append(enp)
     return out
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import sys
 import threading
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from ferzl.emulator.faults import Faults
 from ferzl.emulator.seed import DEFAULT_OTHER_REGIONS, seed_store
 
 SERVICE_NAME = "ФЕРЗЛ (эмулятор центрального сегмента)"
+INTERNAL_ERROR = "Внутренняя ошибка эмулятора ФЕРЗЛ"
 
 _URLS = Map(
     [
@@ -74,7 +77,12 @@ def create_app(store_file: Path) -> Any:
             conn.close()
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
-        return dispatch(Request(environ))(environ, start_response)
+        try:
+            response = dispatch(Request(environ))
+        except Exception as exc:  # never an HTML traceback: the caller expects JSON
+            traceback.print_exc(file=sys.stderr)
+            response = _error(f"{INTERNAL_ERROR}: {exc.__class__.__name__}", 500)
+        return response(environ, start_response)
 
     return application
 

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ferzl.codec.hl7xml import is_small_int
+from register.documents import normalize_number, normalize_series
 from register.names import normalize_name
 
 #: Person attributes, named as in ``register.models.RECORD_FIELDS`` where they exist there.
@@ -156,8 +158,12 @@ def store_path(data_dir: Path) -> Path:
     return data_dir / "ferzl" / "federal.sqlite"
 
 
-def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL, rows by name."""
+def connect(path: Path, *, create: bool = True, durable: bool = False) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, rows by name.
+
+    ``durable``: ``synchronous=FULL``, so that a commit survives a power cut — the
+    answering loop writes answer files only after their batch is committed.
+    """
     if create:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.exists():
@@ -166,7 +172,7 @@ def connect(path: Path, *, create: bool = True) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
     conn.executescript(SCHEMA)
     return conn
 
@@ -206,18 +212,51 @@ def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
 # --------------------------------------------------------------------------- keys
 
 
-def series_key(series: str | None) -> str:
-    """A ДУЛ series as compared: upper case, no spaces or hyphens ("45 12" = "4512")."""
-    return "".join(ch for ch in normalize_name(series) if ch not in " -")
+def doc_type_code(value: Any) -> int | str | None:
+    """An F011 type as an int when it is a number ("14" → 14), else as given; None if absent.
+
+    Only ASCII digits count (``str.isdigit`` also takes "١" and "²"), at most nine.
+    """
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    return int(text) if is_small_int(text) else text
+
+
+def series_key(doc_type: Any, series: str | None) -> str:
+    """A ДУЛ series as compared: as the register writes it for the type
+    (``register.documents.normalize_series``), upper case, without spaces or hyphens
+    ("45 12" = "4512", "iv-мю" = "IV-МЮ"). Ё stays Ё: a series is not a name."""
+    code = doc_type_code(doc_type)
+    written = normalize_series(code, series) if isinstance(code, int) else series
+    return "".join(ch for ch in (written or "").upper() if not ch.isspace() and ch != "-")
+
+
+def number_key(doc_type: Any, number: str | None) -> str:
+    """A ДУЛ number as compared: as the register writes it for the type
+    (``register.documents.normalize_number``: "100 001" = "100001" for a passport),
+    upper case."""
+    code = doc_type_code(doc_type)
+    if isinstance(code, int):
+        written = normalize_number(code, number)
+    else:
+        written = " ".join((number or "").split())
+    return (written or "").upper()
 
 
 def doc_key(doc_type: Any, series: str | None, number: str | None) -> str | None:
-    """One indexed value for type + series + number of a ДУЛ; None without a number."""
-    if doc_type is None or not number:
+    """One indexed value for type + series + number of a ДУЛ; None without type or number.
+
+    The only implementation: the seeding registers it as an SQLite function, the
+    identification and the look-up call it.
+    """
+    code = doc_type_code(doc_type)
+    numbered = number_key(code, number)
+    if code is None or not numbered:
         return None
-    return f"{int(doc_type) if str(doc_type).isdigit() else doc_type}|{series_key(series)}|" + (
-        number.strip().upper()
-    )
+    return f"{code}|{series_key(code, series)}|{numbered}"
 
 
 def with_derived(record: Mapping[str, Any]) -> dict[str, Any]:

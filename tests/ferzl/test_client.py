@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,11 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from ferzl.client import FerzlQueryError, FerzlUnavailable, FoundPage, HttpLookupClient
+from ferzl.emulator import store
+from ferzl.emulator.seed import special_enp
+from ferzl.emulator.server import create_app
+from register.enp import make_enp
+from tests.ferzl.emulator_support import make_region
 
 PERSON = {
     "enp": "5052410834000017",
@@ -147,3 +153,37 @@ def test_nobody_listening() -> None:
         client.get_person(PERSON["enp"])
     with pytest.raises(FerzlUnavailable):
         client.find_persons({"enp": PERSON["enp"]})
+
+
+def test_against_the_real_emulator(tmp_path: Path, sqlite_url: str) -> None:
+    """The client and the emulator's own WSGI app agree on the JSON of docs/exchange.md."""
+    settings, enps = make_region(tmp_path, sqlite_url, persons=2)
+    httpd = make_server("127.0.0.1", 0, create_app(store.store_path(settings.data_dir)),
+                        threaded=True)  # fmt: skip
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = HttpLookupClient(f"http://127.0.0.1:{httpd.server_port}", timeout=10)
+        twin = client.get_person(special_enp(0))
+        assert twin is not None
+        assert (twin["surname"], twin["birth_date"], twin["doc_type"]) == (
+            "ДВОЙНИКОВ", dt.date(1980, 5, 5), 14,
+        )  # fmt: skip
+        found = client.find_persons(
+            {"surname": "двойников", "name": "Иван", "birth_date": dt.date(1980, 5, 5)},
+            page_size=1,
+        )
+        assert (found.total, found.page, found.has_next, len(found.items)) == (2, 1, True, 1)
+        by_document = client.find_persons({"doc_type": 14, "doc_number": "990 001"})
+        assert [p["enp"] for p in by_document.items] == [special_enp(0)]
+        (version,) = client.get_history(enps[0])
+        assert version["event_code"] == "П01" and isinstance(version["valid_from"], dt.date)
+        unknown = make_enp("50", dt.date(1990, 1, 1), 1, 99_999)
+        assert client.get_person(unknown) is None and client.get_history(unknown) == []
+        with pytest.raises(FerzlQueryError, match=r"^Неверное контрольное число ЕНП$"):
+            client.find_persons({"enp": "5000000000000000"})
+        with pytest.raises(FerzlQueryError, match="Неполный набор критериев"):
+            client.find_persons({"surname": "Иванов"})
+    finally:
+        httpd.shutdown()
+        thread.join(10)

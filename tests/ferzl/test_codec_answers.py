@@ -292,3 +292,24 @@ def test_application_answer_faults() -> None:
     with pytest.raises(BatchError) as exc:
         parse_application_answers(text[: len(text) // 2].encode())
     assert exc.value.code == 40
+
+
+def test_counts_of_answers_are_small_ascii_numbers() -> None:
+    data = build_application_answers(
+        _answers(), region_code="45000", created=CREATED, encoding="utf-8"
+    )
+    for count in ("3" * 5000, "٣"):
+        with pytest.raises(BatchError) as exc:
+            parse_application_answers(_replace(data, "<BTS.1>3</BTS.1>", f"<BTS.1>{count}</BTS.1>"))
+        assert (exc.value.code, exc.value.batch_id) == (43, BATCH_ID)
+
+
+def test_guids_of_answers_are_read_in_lower_case() -> None:
+    data = build_application_answers(
+        _answers(), region_code="45000", created=CREATED, encoding="utf-8"
+    )
+    upper = _replace(_replace(data, BATCH_ID, BATCH_ID.upper()), MSG_1, MSG_1.upper())
+    parsed = parse_application_answers(upper)
+    assert parsed.batch_id == BATCH_ID and parsed.answers[0].message_id == MSG_1
+    transport = build_transport_answer(TransportAnswer(batch_id=BATCH_ID.upper(), code="CA"))
+    assert parse_transport_answer(transport).batch_id == BATCH_ID

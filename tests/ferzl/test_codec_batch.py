@@ -417,3 +417,57 @@ def test_parsing_in_threads() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(outcome, [good, bad] * 20))
     assert results == [0, 41] * 20
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize(("count", "code"), [("9" * 5000, 43), ("١", 43), ("1234567890", 43)])
+def test_a_count_that_is_not_a_small_ascii_number_is_a_batch_error(count: str, code: int) -> None:
+    data = _replace_bts(build_batch(HEADER, _messages(), encoding="utf-8"), "BTS.1", count)
+    with pytest.raises(BatchError) as exc:
+        parse_batch(data)
+    assert exc.value.code == code and "BTS.1" in exc.value.text_ru
+    assert len(exc.value.text_ru) < 200  # the value is shown cut short
+    assert exc.value.batch_id == HEADER.batch_id
+
+
+def test_an_error_after_bhs11_carries_the_batch_id_and_before_it_none() -> None:
+    data = _replace_bts(build_batch(HEADER, _messages(), encoding="utf-8"), "BTS.3", "DEADBEEF")
+    with pytest.raises(BatchError) as exc:
+        parse_batch(data.replace(HEADER.batch_id.encode(), HEADER.batch_id.upper().encode()))
+    assert (exc.value.code, exc.value.batch_id) == (44, HEADER.batch_id)
+    with pytest.raises(BatchError) as exc:
+        parse_batch(b"not xml")
+    assert exc.value.batch_id is None
+
+
+def test_guids_are_read_in_lower_case_and_hashed_as_written() -> None:
+    upper = [
+        ChangeMessage(**{**m.__dict__, "message_id": m.message_id.upper()}) for m in _messages()
+    ]
+    header = BatchHeader(**{**HEADER.__dict__, "batch_id": HEADER.batch_id.upper()})
+    parsed = parse_batch(build_batch(header, upper, encoding="utf-8"))
+    assert parsed.header.batch_id == HEADER.batch_id
+    assert [m.message_id for m in parsed.messages] == [m.message_id for m in _messages()]
+
+
+@pytest.mark.parametrize(
+    ("declared", "codec"),
+    [("UTF-16", "utf-16"), ("KOI8-R", "koi8-r"), ("cp866", "cp866"), ("UTF-32", "utf-32")],
+)
+def test_encodings_other_than_windows_1251_and_utf8_are_40(declared: str, codec: str) -> None:
+    text = build_batch(HEADER, _messages(), encoding="utf-8").decode("utf-8")
+    text = text.replace("encoding='utf-8'", f"encoding='{declared}'").replace("№", "N")
+    assert f"encoding='{declared}'" in text
+    with pytest.raises(BatchError) as exc:
+        parse_batch(text.encode(codec))
+    assert exc.value.code == 40
+    assert "только windows-1251 или UTF-8" in exc.value.text_ru
+
+
+def test_utf8_with_a_bom_or_without_a_declaration_is_read() -> None:
+    data = build_batch(HEADER, _messages(), encoding="utf-8")
+    body = data.split(b"?>", 1)[1].lstrip()
+    assert parse_batch(b"\xef\xbb\xbf" + data).header == HEADER
+    assert parse_batch(body).header == HEADER

@@ -280,6 +280,13 @@ def test_hit_count_other_than_qak5_is_41() -> None:
     assert error.code == 41 and "ЕНП" in error.text_ru
 
 
+def test_a_hit_count_that_is_not_a_small_ascii_number_is_41() -> None:
+    text = _utf8()
+    for value in ("1" * 5000, "١"):
+        error = _fault(text.replace("<QAK.4>1</QAK.4>", f"<QAK.4>{value}</QAK.4>", 1))
+        assert error.code == 41 and "QAK.4" in error.text_ru and len(error.text_ru) < 200
+
+
 def test_segments_of_a_hit_out_of_order_are_41() -> None:
     text = _utf8()
     start = text.index("<QRI>")

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
 import re
+import sqlite3
+import stat
+import threading
+import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from ferzl.codec import PersonDocument, is_multiple_identification
-from ferzl.emulator.answering import Answerer, answer_pending
+from ferzl.emulator import answering
+from ferzl.emulator.answering import Answerer, answer_pending, run_loop
+from ferzl.emulator.faults import Faults
 from ferzl.emulator.seed import special_enp
 from register.settings import Settings
 from tests.ferzl.emulator_support import (
@@ -301,27 +309,233 @@ def test_a_batch_of_another_region_is_rejected_cr_99(region) -> None:
     assert "региона 77" in answer.errors[0].text
 
 
-def test_answers_are_written_atomically_and_tmp_files_are_ignored(region) -> None:
+def test_answers_are_written_atomically_and_tmp_files_are_ignored(
+    region, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings, _ = region
     (settings.exchange_outbound / f"{OKATO}-{uuid.uuid4()}.uprmes.tmp").write_bytes(b"partial")
     (settings.exchange_outbound / "taken").mkdir(exist_ok=True)
-    write_batch(settings, [new_person()])
-    assert answer_pending(settings, log=lambda _: None) == 1
+    batch = write_batch(settings, [new_person()])
+    real_fsync = os.fsync
+
+    def fail_on_files(fd: int) -> None:  # the disk gives out after part of the file
+        if not stat.S_ISDIR(os.fstat(fd).st_mode):
+            raise OSError(errno.EIO, "Input/output error")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fail_on_files)
+    with pytest.raises(OSError):
+        answer_pending(settings, log=lambda _: None)
+    assert not list(settings.exchange_inbound.iterdir())  # no target, no .tmp
+    monkeypatch.setattr(os, "fsync", real_fsync)
+
+    assert answer_pending(settings, log=lambda _: None) == 0  # taken already; now written
     names = sorted(p.name for p in settings.exchange_inbound.iterdir())
-    assert len(names) == 2 and not [n for n in names if n.endswith(".tmp")]
+    assert names == [f"{stem(batch)}.uprak1", f"{stem(batch)}.uprak2"]
+    assert transport(settings, batch).code == "CA"
 
 
-def test_a_crash_after_the_commit_is_healed_at_the_next_start(region) -> None:
+def test_answer_files_and_their_folder_are_synced_before_marked_written(
+    region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = region
+    write_batch(settings, [new_person()])
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        kind = "dir" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file"
+        synced.append(kind + ":" + os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    with Answerer(settings, log=lambda _: None) as answerer:
+        assert answerer.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        answerer.answer_pending()
+    inbound = f"dir:{settings.exchange_inbound}"
+    assert synced.count(inbound) == 2  # after each of the two answer files
+    assert synced.index(inbound) > next(i for i, s in enumerate(synced) if ".uprak1" in s)
+
+
+def _written(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    written: list[str] = []
+    original = Answerer._write
+
+    def record(self: Answerer, name: str, content: bytes) -> None:
+        written.append(name)
+        original(self, name, content)
+
+    monkeypatch.setattr(Answerer, "_write", record)
+    return written
+
+
+@pytest.mark.parametrize("faults", [Faults(), Faults(delay=30), Faults(malformed=1)])
+def test_a_crash_after_the_commit_is_healed_at_the_next_start(
+    region, monkeypatch: pytest.MonkeyPatch, faults: Faults
+) -> None:
     settings, _ = region
     message = new_person()
     batch = write_batch(settings, [message])
-    with Answerer(settings, log=lambda _: None) as answerer:
-        answerer.answer_batch(batch.name, batch.read_bytes())  # committed, nothing written
+    written = _written(monkeypatch)
+    now = time.time()
+    with Answerer(settings, faults=faults, log=lambda _: None) as answerer:
+        answerer.answer_batch(batch.name, batch.read_bytes(), now=now)  # committed, not moved
     assert not list(settings.exchange_inbound.iterdir())
     assert lookup(settings, message.enp or "")["enp"] == message.enp
 
     # The next start sees the batch again (never moved) and the unwritten answers.
-    assert answer_pending(settings, log=lambda _: None) == 1
-    assert application(settings, batch).answers[0].code == "AA"
+    lines: list[str] = []
+    assert answer_pending(settings, faults=faults, now=now, log=lines.append) == 1
+    assert (settings.exchange_outbound / "taken" / batch.name).exists()
+    assert not any("повтор" in line for line in lines)
+    if faults.delay:
+        assert not written  # still held back
+        answer_pending(settings, faults=faults, now=now + 31, log=lines.append)
+    expected = [f"{stem(batch)}.uprak1", f"{stem(batch)}.uprak2"]
+    if faults.malformed:
+        expected.append(f"{stem(batch)}.resend.uprak2")
+    assert sorted(written) == sorted(expected)  # each file once
+    assert (
+        application(settings, batch, ".resend" if faults.malformed else "").answers[0].code == "AA"
+    )
     assert transport(settings, batch).code == "CA"
     assert store_counts(settings)[0] == 3 + 4 + 40 + 1
+
+
+# ----------------------------------------------------------------- no file stops the queue
+
+
+def test_a_count_of_thousands_of_digits_is_ce_43_and_the_queue_goes_on(region) -> None:
+    settings, _ = region
+    batch_id = str(uuid.uuid4())
+    data = write_batch(settings, [new_person()], batch_id=batch_id).read_bytes()
+    write_bytes(settings, batch_id, re.sub(rb"<BTS\.1>1</BTS\.1>", b"<BTS.1>" + b"9" * 5000 +
+                                           b"</BTS.1>", data))  # fmt: skip
+    after = write_batch(settings, [new_person()])
+    assert answer_pending(settings, log=lambda _: None) == 2
+    answer = transport(
+        settings, settings.exchange_outbound / "taken" / f"{OKATO}-{batch_id}.uprmes"
+    )
+    assert (answer.code, answer.batch_id, answer.errors[0].app_code) == ("CE", batch_id, "43")
+    assert transport(settings, after).code == "CA"
+
+
+def test_an_unreadable_file_is_refused_cr_99_and_set_aside(
+    region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = region
+    blocked = write_batch(settings, [new_person()])
+    after = write_batch(settings, [new_person()])
+    real_read = Path.read_bytes
+
+    def read(self: Path) -> bytes:
+        if self.name == blocked.name:
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read)
+    lines: list[str] = []
+    assert answer_pending(settings, log=lines.append) == 2
+    answer = transport(settings, blocked)
+    assert (answer.code, answer.batch_id) == ("CR", stem(blocked).split("-", 1)[1])
+    assert answer.errors[0].app_code == "99"
+    assert "не удалось прочитать" in answer.errors[0].text
+    assert (settings.exchange_outbound / "bad" / blocked.name).exists()
+    assert transport(settings, after).code == "CA"
+    assert answer_pending(settings, log=lines.append) == 0
+    assert [line for line in lines if "CR 99" in line] and len(lines) == 2
+
+
+def test_an_unforeseen_fault_of_the_reading_is_cr_99_once(
+    region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = region
+    batch = write_batch(settings, [new_person()])
+
+    def broken(data: bytes) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(answering, "parse_batch", broken)
+    stop = threading.Event()
+    lines: list[str] = []
+    thread = threading.Thread(
+        target=run_loop,
+        args=(settings, stop),
+        kwargs={"faults": Faults(), "poll": 0.01, "log": lines.append},
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not (settings.exchange_outbound / "taken" / batch.name).exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.1)  # a few more polls: nothing is taken again
+    finally:
+        stop.set()
+        thread.join(10)
+    answer = transport(settings, batch)
+    assert (answer.code, answer.errors[0].app_code) == ("CR", "99")
+    assert "внутренняя ошибка ЦС при чтении пакета" in answer.errors[0].text
+    assert len([line for line in lines if "(№" in line]) == 1
+
+
+def test_a_batch_whose_answering_keeps_failing_is_refused_after_three_attempts(
+    region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = region
+    batch = write_batch(settings, [new_person()])
+
+    def broken(*_: object, **__: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Answerer, "_plan", broken)
+    lines: list[str] = []
+    with Answerer(settings, log=lines.append) as answerer:
+        assert [answerer.answer_pending() for _ in range(4)] == [0, 0, 1, 0]
+    assert (settings.exchange_outbound / "bad" / batch.name).exists()
+    answer = transport(settings, batch)
+    assert (answer.code, answer.errors[0].app_code) == ("CR", "99")
+    assert len([line for line in lines if "попытка" in line]) == 3
+    assert store_counts(settings)[0] == 3 + 4 + 40  # nothing applied
+
+
+# --------------------------------------------------------------------------- batch ids
+
+
+def test_an_error_answer_names_the_batch_id_read_from_the_content(region) -> None:
+    settings, _ = region
+    inside = str(uuid.uuid4())
+    data = write_batch(settings, [new_person()], batch_id=inside).read_bytes()
+    (settings.exchange_outbound / f"{OKATO}-{inside}.uprmes").unlink()
+    named = str(uuid.uuid4())
+    batch = write_bytes(settings, named, re.sub(rb"<BTS\.3>[0-9A-F]{8}", b"<BTS.3>00000000",
+                                                data))  # fmt: skip
+    answer_pending(settings, log=lambda _: None)
+    answer = transport(settings, batch)
+    assert (answer.code, answer.batch_id, answer.errors[0].app_code) == ("CE", inside, "44")
+
+
+def test_two_broken_files_alike_get_each_its_own_answer(region) -> None:
+    settings, _ = region
+    first, second = str(uuid.uuid4()), str(uuid.uuid4())
+    write_bytes(settings, first, b"")
+    answer_pending(settings, log=lambda _: None)
+    batch = write_bytes(settings, second, b"")
+    answer_pending(settings, log=lambda _: None)
+    assert transport(settings, batch).batch_id == second
+    assert transport(settings, batch).errors[0].app_code == "40"
+
+
+def test_a_batch_sent_again_with_its_guid_in_upper_case_is_a_repeat(region) -> None:
+    settings, _ = region
+    batch_id = str(uuid.uuid4())
+    messages = [new_person()]
+    write_batch(settings, messages, batch_id=batch_id)
+    answer_pending(settings, log=lambda _: None)
+    counts = store_counts(settings)
+    again = write_batch(settings, messages, batch_id=batch_id.upper())
+    lines: list[str] = []
+    answer_pending(settings, log=lines.append)
+    assert "повтор пакета № 1" in lines[0]
+    assert store_counts(settings) == counts
+    assert application(settings, again).answers[0].code == "AA"

@@ -50,9 +50,16 @@ def test_fault_texts_are_parsed_and_wrong_ones_explained_in_russian() -> None:
         ("duplicate=0", "целое n ≥ 1"),
         ("delay=soon", "число секунд"),
         ("reorder=1", "без значения"),
+        ("delay=inf", "конечное число секунд"),
+        ("delay=nan", "конечное число секунд"),
+        ("delay=-1", "не может быть отрицательным"),
+        ("duplicate=" + "9" * 5000, "целое n ≥ 1"),
+        ("unknown=٣", "целое n ≥ 1"),
     ]:
         with pytest.raises(ValueError, match=fragment):
             parse_faults(text)
+    with pytest.raises(ValueError, match="конечное"):
+        Faults(delay=float("inf"))
     result = CliRunner().invoke(main, ["ferzl-emulator", "--faults", "slow"])
     assert result.exit_code != 0 and "неизвестный сбой" in result.output
 
@@ -146,7 +153,9 @@ def test_batches_are_counted_across_restarts(settings: Settings) -> None:
 def test_the_loop_answers_until_stopped(settings: Settings) -> None:
     stop = threading.Event()
     thread = threading.Thread(
-        target=run_loop, args=(settings, stop), kwargs={"poll": 0.05, "log": _quiet}
+        target=run_loop,
+        args=(settings, stop),
+        kwargs={"faults": Faults(), "poll": 0.05, "log": _quiet},
     )
     thread.start()
     try:

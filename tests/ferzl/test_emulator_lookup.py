@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ferzl.emulator import lookup as lookup_module
 from ferzl.emulator.seed import special_enp
+from register.enp import make_enp
 from register.settings import Settings
 from tests.ferzl.emulator_support import client, lookup, make_region
 
@@ -95,6 +98,9 @@ def test_paging(settings: Settings) -> None:
     assert (beyond["total"], beyond["items"]) == (3, [])
 
 
+VALID_ENP = make_enp("50", date(1990, 1, 1), 1, 1)
+
+
 @pytest.mark.parametrize(
     ("criteria", "fragment"),
     [
@@ -103,11 +109,20 @@ def test_paging(settings: Settings) -> None:
         ({"surname": "ИВАНОВ", "name": "ИВАН", "birth_date": "05.05.1980"}, "ГГГГ-ММ-ДД"),
         ({"doc_number": "123456"}, "Неполный набор"),
         ({"doc_type": "паспорт", "doc_number": "123456"}, "F011"),
-        ({"snils": "123"}, "СНИЛС: ожидалось 11 цифр"),
+        ({"doc_type": "99", "doc_number": "123456"}, "код 99 отсутствует в справочнике F011"),
+        ({"doc_type": "١٤", "doc_number": "123456"}, "F011"),
+        ({"doc_type": "1" * 5000, "doc_number": "123456"}, "F011"),
+        ({"snils": "123"}, "СНИЛС должен состоять из 11 цифр"),
+        ({"snils": "11223344594", "birth_date": "1980-05-05"}, "контрольное число СНИЛС"),
         ({"snils": "11223344595"}, "Неполный набор"),
-        ({"enp": "12345"}, "ЕНП: ожидалось 16 цифр"),
-        ({"enp": "5000000000000000", "page": "0"}, "page"),
-        ({"enp": "5000000000000000", "page_size": "101"}, "не больше 100"),
+        ({"enp": "12345"}, "ЕНП должен состоять из 16 цифр"),
+        ({"enp": "5000000000000000"}, "Неверное контрольное число ЕНП"),
+        ({"enp": "١" * 16}, "только цифры"),
+        ({"enp": VALID_ENP, "page": "0"}, "page: ожидалось целое число не меньше 1"),
+        ({"enp": VALID_ENP, "page": str(10**30)}, "page: не больше 100000"),
+        ({"enp": VALID_ENP, "page": "9" * 5000}, "page: не больше 100000"),
+        ({"enp": VALID_ENP, "page": "²"}, "page: ожидалось целое число"),
+        ({"enp": VALID_ENP, "page_size": "101"}, "не больше 100"),
     ],
 )
 def test_bad_criteria_are_400_with_a_russian_text(
@@ -148,3 +163,40 @@ def test_every_given_criterion_applies(settings: Settings) -> None:
     assert _search(settings, enp=enp, doc_series="99 99")[1]["total"] == 0
     assert _search(settings, enp=enp, birth_date="1980-05-06")[1]["total"] == 0
     assert _search(settings, enp=enp, surname="ДВОЙНИКОВ")[1]["total"] == 1
+
+
+def test_the_largest_page_is_answered(settings: Settings) -> None:
+    status, body = _search(settings, enp=special_enp(0), page="100000", page_size="100")
+    assert (status, body["page"], body["items"]) == (200, 100_000, [])
+
+
+def test_document_numbers_and_series_compare_as_the_register_writes_them(
+    settings: Settings,
+) -> None:
+    twin = special_enp(0)  # passport 01 01 № 990001
+    for criteria in (
+        {"doc_type": "14", "doc_number": "990 001"},
+        {"doc_type": "14", "doc_number": " 99 00 01 ", "doc_series": "0101"},
+        {"doc_type": "14", "doc_number": "990001", "doc_series": "01-01"},
+        {"enp": twin, "doc_number": "990 001"},
+        {"enp": twin, "doc_series": "0101"},
+    ):
+        status, body = _search(settings, **criteria)
+        assert (status, [p["enp"] for p in body["items"]]) == (200, [twin]), criteria
+    assert (
+        _search(settings, doc_type="14", doc_number="990001", doc_series="01 02")[1]["total"] == 0
+    )
+    # A GLOB wildcard in a number is a character like any other.
+    assert _search(settings, doc_type="14", doc_number="99000*")[1]["total"] == 0
+
+
+def test_an_unexpected_fault_is_a_json_500_in_russian(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lookup_module, "search", broken)
+    response = client(settings).get("/api/v1/persons", query_string={"enp": VALID_ENP})
+    assert response.status_code == 500 and response.mimetype == "application/json"
+    assert response.get_json()["error"].startswith("Внутренняя ошибка эмулятора ФЕРЗЛ")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ferzl.codec import PersonDocument, StatusAnswer, StatusQuery, WorkingAnswer, WorkingQuery
+from ferzl.emulator import answering, store
 from ferzl.emulator.answering import answer_pending
 from ferzl.emulator.seed import special_enp
 from register.settings import Settings
@@ -113,3 +114,60 @@ def test_working_persons_are_a_deterministic_list_per_quarter(region) -> None:
     # The region's test persons have no working flag: at most the flipped ones work.
     assert len(set(enps) & set(q4.enps)) < len(enps) // 2
     assert not {special_enp(i) for i in range(4)} & set(q4.enps)  # other regions'
+
+
+def test_working_persons_follow_the_history_of_the_quarter(region) -> None:
+    settings, _ = region
+    workers = [new_person() for _ in range(30)]  # employed, insured here from 2026-11-20
+    assert {a.code for a in _ask(settings, workers)} == {"AA"}
+    conn = store.connect(store.store_path(settings.data_dir))
+    try:  # ... then all of them moved to region 77 on 2026-12-01
+        with store.write_transaction(conn):
+            for w in workers:
+                row = store.person_by_enp(conn, w.enp or "")
+                assert row is not None
+                moved = {**store.person_dict(row), "region_code": "77"}
+                moved["insurance_start"] = "2026-12-01"
+                store.update_person(conn, int(row["id"]), moved, valid_from="2026-12-01",
+                                    event="П01")  # fmt: skip
+    finally:
+        conn.close()
+    q4, next_q1 = _ask(
+        settings,
+        [
+            WorkingQuery(message_id=str(uuid.uuid4()), mode="P", year=2026, quarter=4),
+            WorkingQuery(message_id=str(uuid.uuid4()), mode="P", year=2027, quarter=1),
+        ],
+    )
+    worker_enps = {w.enp for w in workers}
+    assert 20 <= len(worker_enps & set(q4.enps)) <= 30  # insured here in part of Q4
+    assert not worker_enps & set(next_q1.enps)  # elsewhere for the whole quarter
+
+
+def test_a_fault_while_answering_a_query_gives_the_query_answer_ar(
+    region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = region
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("сбой")
+
+    monkeypatch.setattr(answering, "answer_status", broken)
+    monkeypatch.setattr(answering, "answer_working", broken)
+    status, working, change = _ask(
+        settings,
+        [
+            _status(on_date=dt.date(2026, 11, 1), enp=special_enp(0)),
+            WorkingQuery(message_id=str(uuid.uuid4()), mode="P", year=2026, quarter=4),
+            new_person(),
+        ],
+    )
+    assert isinstance(status, StatusAnswer) and isinstance(working, WorkingAnswer)
+    assert (status.code, status.query_status, status.hits) == ("AR", "AR", ())
+    assert (working.code, working.query_status, working.enps) == ("AR", "AR", ())
+    assert (working.year, working.quarter) == (2026, 4)
+    for answer in (status, working):
+        (error,) = answer.errors
+        assert (error.hl7_code, error.severity) == ("207", "E")
+        assert error.text.startswith("Внутренняя ошибка ЦС")
+    assert change.code == "AA"  # the rest of the batch is answered as usual

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from ferzl.emulator import seed as seed_module
 from ferzl.emulator import store
+from ferzl.emulator.regions import okato_of, other_regions, region_of_okato
 from ferzl.emulator.seed import SPECIALS, SeedError, seed_store, special_enp
 from register.db import make_engine, make_session_factory, transaction
-from register.settings import load_settings
+from register.settings import REGION_OKATO, load_settings
 from tests.factories import add_person, seed_region
 
 
@@ -37,6 +39,15 @@ def _rows(path: Path, table: str) -> list[tuple]:
     conn = sqlite3.connect(path)
     try:
         return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+    finally:
+        conn.close()
+
+
+def _dicts(path: Path) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(path)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute("SELECT * FROM federal_person WHERE region_code != '50'").fetchall()
     finally:
         conn.close()
 
@@ -100,18 +111,40 @@ def test_the_streamed_copy_equals_the_attached_one(tmp_path: Path, sqlite_url: s
         )
 
 
-def test_other_regions_are_deterministic_by_seed(tmp_path: Path, sqlite_url: str) -> None:
+class _Later(dt.date):
+    """``date`` whose today() is years away: the seeding must not look at the calendar."""
+
+    @classmethod
+    def today(cls) -> _Later:
+        return cls(2031, 6, 1)
+
+
+def test_other_regions_are_deterministic_by_seed(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _region(tmp_path, sqlite_url, persons=1)
     paths = []
     for name, seed in (("a", 1), ("b", 1), ("c", 2)):
         settings = load_settings(
             {"RSERZ_DATA_DIR": str(tmp_path / name), "RSERZ_DATABASE_URL": sqlite_url}
         )
-        seed_store(settings, other_regions_count=30, seed=seed)
+        if name == "b":  # the same seed on another day
+            monkeypatch.setattr(seed_module, "date", _Later)
+        seed_store(settings, other_regions_count=300, seed=seed)
         paths.append(store.store_path(settings.data_dir))
     a, b, c = (_rows(p, "federal_person") for p in paths)
     assert a == b and a != c
     assert special_enp(0) in {row[1] for row in c}  # the specials do not depend on the seed
+    # Ages and dates count from the reference date, which a caller may choose.
+    settings = load_settings(
+        {"RSERZ_DATA_DIR": str(tmp_path / "d"), "RSERZ_DATABASE_URL": sqlite_url}
+    )
+    seed_store(settings, other_regions_count=300, reference_date=dt.date(2018, 1, 1))
+    latest = _rows(store.store_path(settings.data_dir), "federal_person")
+    assert latest != a
+    assert max(r["insurance_start"] for r in _dicts(store.store_path(settings.data_dir))) <= (
+        "2018-01-01"
+    )
 
 
 def test_a_missing_region_database_is_explained(tmp_path: Path) -> None:
@@ -153,3 +186,37 @@ def test_seeding_reads_either_backend(tmp_path: Path, db_url: str) -> None:
         assert tuple(version) == ("2011-05-01", "П01", row["doc_number"])
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_document_keys_are_the_registers_written_form(
+    tmp_path: Path, sqlite_url: str, fast: bool
+) -> None:
+    engine = make_engine(sqlite_url)
+    with transaction(make_session_factory(engine)) as session:
+        seed_region(session)
+        spaced = add_person(session, doc_series="4512", doc_number="100 001").enp
+        yo = add_person(session, doc_type=18, doc_series="Ёж", doc_number="7 7").enp
+    engine.dispose()
+    settings = load_settings(
+        {"RSERZ_DATA_DIR": str(tmp_path / "data"), "RSERZ_DATABASE_URL": sqlite_url}
+    )
+    seed_store(settings, other_regions_count=0, fast=fast)
+    conn = store.connect(store.store_path(settings.data_dir))
+    try:
+        keys = {
+            enp: store.person_by_enp(conn, enp)["doc_key"]  # type: ignore[index]
+            for enp in (spaced, yo)
+        }
+    finally:
+        conn.close()
+    assert keys == {spaced: "14|4512|100001", yo: "18|ЁЖ|7 7"}
+    assert store.doc_key("14", "45 12", "100001") == keys[spaced]
+    assert store.doc_key(14, "4512", "100 001") == keys[spaced]
+
+
+def test_regions_extend_the_registers_table() -> None:
+    for code, okato in REGION_OKATO.items():
+        assert (okato_of(code), region_of_okato(okato + "000000")) == (okato, code)
+    assert okato_of("47") == "41000"  # Ленинградская область, missing before
+    assert [r.code for r in other_regions("50")][:4] == ["02", "16", "23", "24"]  # specials
